@@ -1,0 +1,50 @@
+# One entry point for people and CI. `make install` works on a fresh machine: it fetches a pinned uv into .tools/,
+# a real Consul and Prometheus (scripts/install-tools.sh), and syncs the locked workspace into .venv/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+PYTHON ?= python3.11
+TOOLS := $(CURDIR)/.tools
+UV := $(TOOLS)/uv/bin/uv
+VENV := $(CURDIR)/.venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
+
+.PHONY: help install tools proto lint test test-unit test-integration fmt clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)/uv
+	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV) tools ## install everything: uv, the locked Python deps, Consul and Prometheus
+	$(UV) sync --frozen --python $(PYTHON)
+
+tools: ## fetch Consul and Prometheus into .tools/ unless they are on PATH
+	bash scripts/install-tools.sh
+
+proto: ## regenerate the committed protobuf/gRPC code beside each .proto
+	bash scripts/gen-proto.sh
+
+fmt: ## format and auto-fix
+	ruff format .
+	ruff check --fix .
+
+lint: ## ruff, mypy --strict, import-linter layer contracts
+	ruff check .
+	ruff format --check .
+	mypy libs/kit/src services/add/src services/trim/src tests
+	lint-imports
+
+test: install lint ## lint, then every test (unit and integration, real Consul and Prometheus)
+	pytest
+
+test-unit: ## only the tests that start no process
+	pytest -m "not integration"
+
+clean: ## remove caches (keeps .tools and .venv)
+	rm -rf .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

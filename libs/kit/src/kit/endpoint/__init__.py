@@ -1,0 +1,29 @@
+"""Endpoints, middlewares and request-scoped data: the layer every other part of the kit builds on."""
+
+from kit.endpoint.context import (
+    REQUEST_ID_HEADER,
+    deadline,
+    new_request_id,
+    remaining,
+    request_id,
+    request_scope,
+    sanitize_request_id,
+)
+from kit.endpoint.endpoint import AnyEndpoint, Endpoint, Middleware, Req, Resp, chain, nop
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "AnyEndpoint",
+    "Endpoint",
+    "Middleware",
+    "Req",
+    "Resp",
+    "chain",
+    "deadline",
+    "new_request_id",
+    "nop",
+    "remaining",
+    "request_id",
+    "request_scope",
+    "sanitize_request_id",
+]

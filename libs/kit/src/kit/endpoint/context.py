@@ -1,0 +1,72 @@
+"""Request-scoped data that travels with every call: the request id and the deadline.
+
+Both live in `contextvars`, so they follow a request across `await`s and into tasks it starts without being passed
+by hand. Server transports set them from the incoming header or metadata; client transports read them and send
+them on, so one request id and one shrinking time budget cover a whole call tree.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+REQUEST_ID_HEADER = "x-request-id"
+"""The HTTP header and gRPC metadata key that carries the request id (lower case, as gRPC requires)."""
+
+MAX_REQUEST_ID_LENGTH = 128
+
+_request_id: ContextVar[str | None] = ContextVar("kit_request_id", default=None)
+_deadline: ContextVar[float | None] = ContextVar("kit_deadline", default=None)
+
+
+def new_request_id() -> str:
+    """Makes a fresh, unique request id."""
+    return uuid.uuid4().hex
+
+
+def sanitize_request_id(value: str | None) -> str:
+    """Returns the incoming id when it is a sane token, else a fresh one (never trust a header to be short)."""
+    if value and len(value) <= MAX_REQUEST_ID_LENGTH and value.isascii() and value.isprintable():
+        return value
+    return new_request_id()
+
+
+def request_id() -> str | None:
+    """The id of the request being served, if any."""
+    return _request_id.get()
+
+
+def deadline() -> float | None:
+    """The absolute `time.monotonic()` instant by which the current request must be answered, if any."""
+    return _deadline.get()
+
+
+def remaining(now: float | None = None) -> float | None:
+    """Seconds left before the current request's deadline (never negative), or None without a deadline."""
+    current = _deadline.get()
+    if current is None:
+        return None
+    return max(0.0, current - (time.monotonic() if now is None else now))
+
+
+@contextmanager
+def request_scope(*, request_id: str | None = None, timeout: float | None = None) -> Iterator[str]:
+    """Runs a block as one request: sets its id (made when missing) and narrows its deadline to `timeout`.
+
+    A deadline only ever shrinks: a nested scope with a longer timeout keeps the outer one.
+    """
+    rid = sanitize_request_id(request_id)
+    id_token = _request_id.set(rid)
+    current = _deadline.get()
+    if timeout is not None:
+        candidate = time.monotonic() + max(0.0, timeout)
+        current = candidate if current is None else min(current, candidate)
+    deadline_token = _deadline.set(current)
+    try:
+        yield rid
+    finally:
+        _deadline.reset(deadline_token)
+        _request_id.reset(id_token)

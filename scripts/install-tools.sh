@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Makes a real Consul and a real Prometheus available to the project without changing the system.
+#
+# A `consul` / `prometheus` already on PATH is used as it is. Otherwise both come from Debian's package archive
+# (the bullseye suite: its prometheus is built with consul_sd_configs, bookworm's is not), downloaded with a
+# private apt configuration and unpacked with `dpkg -x` into .tools/ (git-ignored). Idempotent and quick when
+# everything is already there. Prints nothing but progress on stderr; `.tools/bin` holds links to both binaries.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/bin"
+ROOTFS="$TOOLS/root"
+APT="$TOOLS/apt"
+SUITE="bullseye"
+MIRROR="${KIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+# name=version pairs; pinned so every machine gets the same builds (see architecture.md).
+CONSUL_PKG="consul=1.8.7+dfsg1-2+b3"
+PROM_PKGS=(
+  "prometheus=2.24.1+ds-1+b7"
+  # the classic web UI's static files are symlinks into usr/share/javascript, filled by these
+  fonts-glyphicons-halflings libjs-bootstrap4 libjs-eonasdan-bootstrap-datetimepicker libjs-jquery
+  libjs-jquery-hotkeys libjs-moment libjs-moment-timezone libjs-mustache libjs-popper.js libjs-rickshaw
+  libjs-d3 libjs-bootstrap
+)
+
+log() { printf 'install-tools: %s\n' "$*" >&2; }
+
+mkdir -p "$BIN"
+
+have_on_path() {
+  local name="$1" found
+  found="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd: -)" command -v "$name" || true)"
+  if [[ -n "$found" ]]; then
+    ln -sf "$found" "$BIN/$name"
+    return 0
+  fi
+  return 1
+}
+
+apt_private() {
+  apt-get -q \
+    -o Dir::Etc::SourceList="$APT/sources.list" \
+    -o Dir::Etc::SourceParts=/dev/null \
+    -o Dir::State::Lists="$APT/lists" \
+    -o Dir::Cache="$APT/cache" \
+    -o Dir::State::Status=/dev/null \
+    -o Debug::NoLocking=true \
+    -o APT::Sandbox::User=root \
+    "$@"
+}
+
+prepare_apt() {
+  [[ -f "$APT/.updated" ]] && return 0
+  mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$APT/debs"
+  local keyring=/usr/share/keyrings/debian-archive-bullseye-stable.gpg
+  [[ -f "$keyring" ]] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$MIRROR" "$SUITE" >"$APT/sources.list"
+  log "reading the $SUITE package index (once)"
+  apt_private update >/dev/null
+  touch "$APT/.updated"
+}
+
+fetch_and_unpack() {
+  prepare_apt
+  (cd "$APT/debs" && apt_private download "$@" >/dev/null)
+  local deb
+  mkdir -p "$ROOTFS"
+  for deb in "$APT"/debs/*.deb; do
+    dpkg -x "$deb" "$ROOTFS"
+  done
+}
+
+if ! have_on_path consul && [[ ! -x "$ROOTFS/usr/bin/consul" ]]; then
+  log "fetching consul from Debian $SUITE"
+  fetch_and_unpack "$CONSUL_PKG"
+fi
+[[ -x "$ROOTFS/usr/bin/consul" && ! -e "$BIN/consul" ]] && ln -sf "$ROOTFS/usr/bin/consul" "$BIN/consul"
+
+if ! have_on_path prometheus && [[ ! -x "$ROOTFS/usr/bin/prometheus" ]]; then
+  log "fetching prometheus and its web UI assets from Debian $SUITE"
+  fetch_and_unpack "${PROM_PKGS[@]}"
+fi
+if [[ -x "$ROOTFS/usr/bin/prometheus" ]]; then
+  [[ -e "$BIN/prometheus" ]] || ln -sf "$ROOTFS/usr/bin/prometheus" "$BIN/prometheus"
+  [[ -e "$BIN/promtool" ]] || ln -sf "$ROOTFS/usr/bin/promtool" "$BIN/promtool"
+fi
+
+"$BIN/consul" version | head -1 >&2
+"$BIN/prometheus" --version 2>&1 | head -1 >&2
