@@ -56,6 +56,10 @@ class Unavailable(KitError):
     code = "unavailable"
 
 
+class ConnectionFailed(Unavailable):
+    """The instance itself could not be reached (refused, reset, unresolvable): grounds to stop sending it work."""
+
+
 class DeadlineExceeded(KitError):
     """The request's deadline passed before an answer came."""
 
@@ -80,6 +84,7 @@ def is_failure(exc: BaseException) -> bool:
 
 __all__ = [
     "BusinessError",
+    "ConnectionFailed",
     "DeadlineExceeded",
     "Internal",
     "InvalidArgument",

@@ -2,12 +2,14 @@
 
 from kit.endpoint.context import (
     REQUEST_ID_HEADER,
+    client,
     deadline,
     new_request_id,
     remaining,
     request_id,
     request_scope,
     sanitize_request_id,
+    transport,
 )
 from kit.endpoint.endpoint import AnyEndpoint, Endpoint, Middleware, Req, Resp, chain, nop
 
@@ -19,6 +21,7 @@ __all__ = [
     "Req",
     "Resp",
     "chain",
+    "client",
     "deadline",
     "new_request_id",
     "nop",
@@ -26,4 +29,5 @@ __all__ = [
     "request_id",
     "request_scope",
     "sanitize_request_id",
+    "transport",
 ]

@@ -20,6 +20,8 @@ MAX_REQUEST_ID_LENGTH = 128
 
 _request_id: ContextVar[str | None] = ContextVar("kit_request_id", default=None)
 _deadline: ContextVar[float | None] = ContextVar("kit_deadline", default=None)
+_transport: ContextVar[str] = ContextVar("kit_transport", default="local")
+_client: ContextVar[str | None] = ContextVar("kit_client", default=None)
 
 
 def new_request_id() -> str:
@@ -44,6 +46,16 @@ def deadline() -> float | None:
     return _deadline.get()
 
 
+def transport() -> str:
+    """The transport that carried the current request in (`http`, `grpc`), or `local` for in-process calls."""
+    return _transport.get()
+
+
+def client() -> str | None:
+    """Who sent the current request, as a key a user controls: an API key when given, else the peer address."""
+    return _client.get()
+
+
 def remaining(now: float | None = None) -> float | None:
     """Seconds left before the current request's deadline (never negative), or None without a deadline."""
     current = _deadline.get()
@@ -53,13 +65,22 @@ def remaining(now: float | None = None) -> float | None:
 
 
 @contextmanager
-def request_scope(*, request_id: str | None = None, timeout: float | None = None) -> Iterator[str]:
-    """Runs a block as one request: sets its id (made when missing) and narrows its deadline to `timeout`.
+def request_scope(
+    *,
+    request_id: str | None = None,
+    timeout: float | None = None,
+    transport: str | None = None,
+    client: str | None = None,
+) -> Iterator[str]:
+    """Runs a block as one request: sets its id (made when missing), narrows its deadline to `timeout`, and
+    records the transport and the client it came from when given. Yields the request id.
 
     A deadline only ever shrinks: a nested scope with a longer timeout keeps the outer one.
     """
     rid = sanitize_request_id(request_id)
     id_token = _request_id.set(rid)
+    transport_token = _transport.set(transport) if transport is not None else None
+    client_token = _client.set(client) if client is not None else None
     current = _deadline.get()
     if timeout is not None:
         candidate = time.monotonic() + max(0.0, timeout)
@@ -69,4 +90,8 @@ def request_scope(*, request_id: str | None = None, timeout: float | None = None
         yield rid
     finally:
         _deadline.reset(deadline_token)
+        if client_token is not None:
+            _client.reset(client_token)
+        if transport_token is not None:
+            _transport.reset(transport_token)
         _request_id.reset(id_token)

@@ -31,4 +31,4 @@ def chain(outer: Middleware[Req, Resp], *others: Middleware[Req, Resp]) -> Middl
 
 async def nop(request: object) -> None:
     """An endpoint that does nothing, for tests and for methods with nothing to do."""
-    return None
+    return
