@@ -1,0 +1,5 @@
+"""`python -m addsvc` runs the add service."""
+
+from addsvc.main import main
+
+main()

@@ -1,0 +1,65 @@
+"""add's configuration, from environment variables. Every variable and its default is listed in the README.
+
+| variable | default | meaning |
+|---|---|---|
+| ADD_HOST | 127.0.0.1 | address both servers listen on (0.0.0.0 in containers) |
+| ADD_HTTP_PORT | 8080 | HTTP port (0 = any free port) |
+| ADD_GRPC_PORT | 8081 | gRPC port (0 = any free port; the bound one is registered) |
+| ADD_ADVERTISE_HOST | the listen host | address registered in Consul |
+| ADD_REGISTER | true | register in Consul (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN) |
+| ADD_MAX_CONCAT_LENGTH | 1024 | longest Concat result, in characters (400 past it) |
+| ADD_MAX_BODY_BYTES | 65536 | largest HTTP body accepted (413 past it) |
+| ADD_REQUEST_TIMEOUT | 2 | seconds each request may take (504 / DEADLINE_EXCEEDED past it) |
+| ADD_TRIM_ATTEMPTS | 3 | attempts per trim call, each on another instance when there is one |
+| ADD_TRIM_TIMEOUT | 0.5 | seconds all attempts of one trim call may take together |
+| ADD_GRACE | 10 | seconds in-flight requests get to finish on SIGTERM |
+| TRIM_INSTANCES | unset | comma-separated trim gRPC addresses: a fixed list instead of Consul discovery |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH
+from kit import env as e
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything add's composition root needs to know."""
+
+    host: str = "127.0.0.1"
+    http_port: int = 8080
+    grpc_port: int = 8081
+    advertise_host: str = "127.0.0.1"
+    register: bool = True
+    max_concat_length: int = DEFAULT_MAX_CONCAT_LENGTH
+    max_body_bytes: int = 65536
+    request_timeout: float = 2.0
+    trim_attempts: int = 3
+    trim_timeout: float = 0.5
+    grace: float = 10.0
+    trim_instances: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        """Reads the ADD_* variables and TRIM_INSTANCES; raises kit.env.ConfigError naming the first bad one."""
+        host = e.string("ADD_HOST", "127.0.0.1", env=env)
+        return cls(
+            host=host,
+            http_port=e.port("ADD_HTTP_PORT", 8080, env=env),
+            grpc_port=e.port("ADD_GRPC_PORT", 8081, env=env),
+            advertise_host=e.string("ADD_ADVERTISE_HOST", e.advertised_host(host), env=env),
+            register=e.flag("ADD_REGISTER", True, env=env),
+            max_concat_length=e.integer("ADD_MAX_CONCAT_LENGTH", DEFAULT_MAX_CONCAT_LENGTH, minimum=0, env=env),
+            max_body_bytes=e.integer("ADD_MAX_BODY_BYTES", 65536, minimum=1, env=env),
+            request_timeout=e.seconds("ADD_REQUEST_TIMEOUT", 2.0, env=env),
+            trim_attempts=e.integer("ADD_TRIM_ATTEMPTS", 3, minimum=1, maximum=10, env=env),
+            trim_timeout=e.seconds("ADD_TRIM_TIMEOUT", 0.5, env=env),
+            grace=e.seconds("ADD_GRACE", 10.0, env=env),
+            trim_instances=e.addresses("TRIM_INSTANCES", env=env),
+        )
+
+
+__all__ = ["Config"]

@@ -1,0 +1,98 @@
+"""add's endpoint layer: one Endpoint per method over frozen request/response values, grouped in a Set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from addsvc.service import Service
+from kit.endpoint import Endpoint, Middleware
+
+
+@dataclass(frozen=True, slots=True)
+class SumRequest:
+    """Asks for a + b."""
+
+    a: int
+    b: int
+
+
+@dataclass(frozen=True, slots=True)
+class SumResponse:
+    """The sum."""
+
+    v: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConcatRequest:
+    """Asks for trim(a) followed by trim(b)."""
+
+    a: str
+    b: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConcatResponse:
+    """The concatenation."""
+
+    v: str
+
+
+def make_sum_endpoint(svc: Service) -> Endpoint[SumRequest, SumResponse]:
+    """Adapts Service.sum to an Endpoint."""
+
+    async def sum_endpoint(request: SumRequest) -> SumResponse:
+        return SumResponse(v=await svc.sum(request.a, request.b))
+
+    return sum_endpoint
+
+
+def make_concat_endpoint(svc: Service) -> Endpoint[ConcatRequest, ConcatResponse]:
+    """Adapts Service.concat to an Endpoint."""
+
+    async def concat_endpoint(request: ConcatRequest) -> ConcatResponse:
+        return ConcatResponse(v=await svc.concat(request.a, request.b))
+
+    return concat_endpoint
+
+
+MethodMiddleware = Callable[[str], Middleware[Any, Any]]
+"""Gives the endpoint middleware stack for one method name ("Sum", "Concat")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Set:
+    """Every endpoint of add. It satisfies Service too, so a Set of client endpoints is an add service."""
+
+    sum_endpoint: Endpoint[SumRequest, SumResponse]
+    concat_endpoint: Endpoint[ConcatRequest, ConcatResponse]
+
+    @classmethod
+    def build(cls, svc: Service, *, middleware: MethodMiddleware | None = None) -> Set:
+        """Makes the endpoints of `svc`, each wrapped in `middleware(method name)` when given."""
+        sum_endpoint = make_sum_endpoint(svc)
+        concat_endpoint = make_concat_endpoint(svc)
+        if middleware is not None:
+            sum_endpoint = middleware("Sum")(sum_endpoint)
+            concat_endpoint = middleware("Concat")(concat_endpoint)
+        return cls(sum_endpoint=sum_endpoint, concat_endpoint=concat_endpoint)
+
+    async def sum(self, a: int, b: int) -> int:
+        return (await self.sum_endpoint(SumRequest(a=a, b=b))).v
+
+    async def concat(self, a: str, b: str) -> str:
+        return (await self.concat_endpoint(ConcatRequest(a=a, b=b))).v
+
+
+__all__ = [
+    "ConcatRequest",
+    "ConcatResponse",
+    "MethodMiddleware",
+    "Set",
+    "SumRequest",
+    "SumResponse",
+    "make_concat_endpoint",
+    "make_sum_endpoint",
+]

@@ -1,0 +1,146 @@
+"""add's composition root: reads the configuration, builds the onion inside out, serves it, registers in Consul,
+and shuts down in order. The only module of add that knows every layer, and the only one that knows trim."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import uvloop
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from addsvc import middleware as mw
+from addsvc.config import Config
+from addsvc.endpoints import Set
+from addsvc.service import BasicService, Service, Trimmer, trim_first
+from addsvc.transport import grpc as grpc_transport
+from addsvc.transport import http as http_transport
+from kit import log as kitlog
+from kit.endpoint import Middleware, chain
+from kit.env import ConfigError
+from kit.metrics import Metrics
+from kit.run import HttpServer, Serving, run
+from kit.sd import FixedInstancer, Instancer
+from kit.sd.consul import ConsulInstancer, Registrar, Registration, client_from_env
+from kit.sd.endpointer import DefaultEndpointer
+from kit.sd.lb import RoundRobin, retry
+from kit.transport.grpc import Health, start_server
+from trimsvc import client as trimclient
+
+SERVICE = "add"
+
+
+@dataclass(frozen=True, slots=True)
+class Onion:
+    """add built inside out, ready to serve: the endpoints and both transports over them."""
+
+    endpoints: Set
+    app: FastAPI
+    grpc_handlers: Sequence[grpc.GenericRpcHandler]
+
+
+def build(cfg: Config, *, trimmer: Trimmer, metrics: Metrics, serving: Serving, logger: logging.Logger) -> Onion:
+    """Builds service, endpoints and transports around a given trimmer (a real client, or a fake in tests)."""
+    ints = metrics.counter("add_integers_summed_total", "Integers summed by Sum.")
+    chars = metrics.counter("add_characters_concatenated_total", "Characters in the results of Concat.")
+    svc: Service = BasicService(max_concat_length=cfg.max_concat_length)
+    svc = trim_first(trimmer)(svc)
+    svc = mw.business_metrics(integers_summed=ints.inc, characters_concatenated=chars.inc)(svc)
+    svc = mw.logging_middleware(logger)(svc)
+
+    def middleware(method: str) -> Middleware[Any, Any]:
+        return chain(metrics.endpoint(method), kitlog.endpoint_logging(logger, service=SERVICE, method=method))
+
+    endpoints = Set.build(svc, middleware=middleware)
+    app = http_transport.make_app(
+        endpoints,
+        is_serving=serving.is_serving,
+        registry=metrics.registry,
+        max_body_bytes=cfg.max_body_bytes,
+        timeout=cfg.request_timeout,
+    )
+    return Onion(endpoints, app, grpc_transport.handlers(endpoints, timeout=cfg.request_timeout))
+
+
+def trim_instancer(cfg: Config) -> Instancer | ConsulInstancer:
+    """Where trim instances come from: the fixed TRIM_INSTANCES list when set, else Consul."""
+    if cfg.trim_instances:
+        return FixedInstancer(cfg.trim_instances)
+    return ConsulInstancer(client_from_env(), trimclient.SERVICE_NAME)
+
+
+def trim_client(cfg: Config, instancer: Instancer, metrics: Metrics) -> tuple[Trimmer, DefaultEndpointer]:
+    """The trimmer add's Concat uses: retry(attempts, timeout, RoundRobin(Endpointer(instancer, factory))), the
+    factory making a gRPC endpoint per trim instance on its own channel, counted per instance."""
+    target = trimclient.SERVICE_NAME
+
+    def per_instance(instance: str) -> Middleware[str, str]:
+        return metrics.client(target, instance)
+
+    endpointer = DefaultEndpointer(
+        instancer,
+        trimclient.grpc_factory(middleware=per_instance),
+        on_instances=metrics.instances_gauge(target),
+    )
+    endpoint = retry(
+        cfg.trim_attempts, cfg.trim_timeout, RoundRobin(endpointer), on_retry=metrics.retry_counter(target)
+    )
+    return trimclient.Client(endpoint), endpointer
+
+
+async def serve(cfg: Config, *, stop: asyncio.Event | None = None) -> None:
+    """Runs add until a signal (or `stop`): builds the onion, serves HTTP and gRPC, registers in Consul."""
+    logger = logging.getLogger("addsvc")
+    registry = CollectorRegistry()
+    metrics = Metrics(registry, service=SERVICE)
+    instancer = trim_instancer(cfg)
+    if isinstance(instancer, ConsulInstancer):
+        await instancer.start()
+    trimmer, endpointer = trim_client(cfg, instancer, metrics)
+    serving = Serving()
+    onion = build(cfg, trimmer=trimmer, metrics=metrics, serving=serving, logger=logger)
+
+    health = Health([grpc_transport.SERVICE])
+    serving.listen(health.set_serving)
+    grpc_server, grpc_port = await start_server(
+        onion.grpc_handlers, host=cfg.host, port=cfg.grpc_port, health=health, reflection=[grpc_transport.SERVICE]
+    )
+    http = HttpServer(onion.app, host=cfg.host, port=cfg.http_port, grace=cfg.grace)
+    registrar = None
+    if cfg.register:
+        registration = Registration(
+            name=SERVICE, address=cfg.advertise_host, port=grpc_port, http_port=http.port, check="grpc"
+        )
+        registrar = Registrar(client_from_env(), registration)
+    logger.info(
+        "add serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"}
+    )
+    await run(
+        http=http,
+        grpc_server=grpc_server,
+        serving=serving,
+        registrar=registrar,
+        closers=(endpointer.close, instancer.stop),
+        grace=cfg.grace,
+        stop=stop,
+    )
+
+
+def main() -> None:
+    """Entry point of `python -m addsvc` and the `addsvc` command."""
+    kitlog.from_env(service=SERVICE)
+    try:
+        cfg = Config.from_env()
+    except ConfigError as exc:
+        print(f"addsvc: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    uvloop.run(serve(cfg))
+
+
+__all__ = ["Onion", "build", "main", "serve", "trim_instancer"]

@@ -1,0 +1,1 @@
+"""add's transports: the HTTP and gRPC servers over its endpoint Set."""

@@ -1,0 +1,67 @@
+"""add over gRPC: /pb.Add/Sum and /pb.Add/Concat exactly as contracts.md fixes them.
+
+A business error (integer overflow, result too long) travels as status OK with its message in `err`, as go-kit's
+addsvc does; every other failure is a gRPC status.
+"""
+
+from __future__ import annotations
+
+import grpc
+
+from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
+from addsvc.pb import add_pb2
+from kit.errors import BusinessError
+from kit.transport.grpc import service_handler, unary
+
+SERVICE = "pb.Add"
+"""The full gRPC service name, for health checking and reflection."""
+
+
+def _decode_sum(message: add_pb2.SumRequest) -> SumRequest:
+    return SumRequest(a=message.a, b=message.b)
+
+
+def _encode_sum(response: SumResponse) -> add_pb2.SumReply:
+    return add_pb2.SumReply(v=response.v)
+
+
+def _sum_error(exc: BusinessError) -> add_pb2.SumReply:
+    return add_pb2.SumReply(err=exc.message)
+
+
+def _decode_concat(message: add_pb2.ConcatRequest) -> ConcatRequest:
+    return ConcatRequest(a=message.a, b=message.b)
+
+
+def _encode_concat(response: ConcatResponse) -> add_pb2.ConcatReply:
+    return add_pb2.ConcatReply(v=response.v)
+
+
+def _concat_error(exc: BusinessError) -> add_pb2.ConcatReply:
+    return add_pb2.ConcatReply(err=exc.message)
+
+
+def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler]:
+    """The gRPC handlers that serve `endpoints`."""
+    methods = {
+        "Sum": unary(
+            endpoints.sum_endpoint,
+            request_type=add_pb2.SumRequest,
+            decode=_decode_sum,
+            encode=_encode_sum,
+            encode_business_error=_sum_error,
+            timeout=timeout,
+        ),
+        "Concat": unary(
+            endpoints.concat_endpoint,
+            request_type=add_pb2.ConcatRequest,
+            decode=_decode_concat,
+            encode=_encode_concat,
+            encode_business_error=_concat_error,
+            timeout=timeout,
+        ),
+    }
+    return [service_handler(SERVICE, methods)]
+
+
+__all__ = ["SERVICE", "handlers"]

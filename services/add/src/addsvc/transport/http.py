@@ -1,0 +1,100 @@
+"""add over HTTP: POST /sum and POST /concat with the JSON shapes of go-kit's addsvc; errors as {"error": ...}."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from pydantic import BaseModel, ConfigDict, StrictStr
+
+from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
+from kit.transport.http import Int64, add_health_route, add_metrics_route, add_route, model_decoder, new_app
+
+
+class SumBody(BaseModel):
+    """The body of POST /sum: two signed 64-bit integers."""
+
+    model_config = ConfigDict(frozen=True)
+    a: Int64
+    b: Int64
+
+
+class SumReply(BaseModel):
+    """The answer of POST /sum."""
+
+    v: int
+
+
+class ConcatBody(BaseModel):
+    """The body of POST /concat: two strings, trimmed of spaces before they are joined."""
+
+    model_config = ConfigDict(frozen=True)
+    a: StrictStr
+    b: StrictStr
+
+
+class ConcatReply(BaseModel):
+    """The answer of POST /concat: trim(a) followed by trim(b)."""
+
+    v: str
+
+
+def _encode_sum(response: SumResponse) -> Any:
+    return {"v": response.v}
+
+
+def _encode_concat(response: ConcatResponse) -> Any:
+    return {"v": response.v}
+
+
+def make_app(
+    endpoints: Set,
+    *,
+    is_serving: Callable[[], bool],
+    registry: CollectorRegistry,
+    max_body_bytes: int = 65536,
+    timeout: float | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """The HTTP API of add: /sum, /concat, /health, /metrics, /docs, /openapi.json."""
+    app = new_app(
+        title="add",
+        version=version,
+        description="Sums integers and concatenates strings (after trim has removed their spaces).",
+    )
+    add_route(
+        app,
+        "/sum",
+        endpoints.sum_endpoint,
+        decode=model_decoder(SumBody, lambda body: SumRequest(a=body.a, b=body.b)),
+        encode=_encode_sum,
+        request_model=SumBody,
+        response_model=SumReply,
+        summary="a + b, or 400 `integer overflow` when it leaves int64",
+        max_body_bytes=max_body_bytes,
+        timeout=timeout,
+        statuses=(400, 413, 429, 500, 504),
+        operation_id="sum",
+    )
+    add_route(
+        app,
+        "/concat",
+        endpoints.concat_endpoint,
+        decode=model_decoder(ConcatBody, lambda body: ConcatRequest(a=body.a, b=body.b)),
+        encode=_encode_concat,
+        request_model=ConcatBody,
+        response_model=ConcatReply,
+        summary="trim(a) followed by trim(b); 400 past the maximum length, 503 when trim cannot be reached",
+        max_body_bytes=max_body_bytes,
+        timeout=timeout,
+        statuses=(400, 413, 429, 500, 503, 504),
+        operation_id="concat",
+    )
+    add_health_route(app, is_serving)
+    add_metrics_route(app, registry)
+    return app
+
+
+__all__ = ["ConcatBody", "ConcatReply", "SumBody", "SumReply", "make_app"]

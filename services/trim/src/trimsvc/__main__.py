@@ -1,0 +1,5 @@
+"""`python -m trimsvc` runs the trim service."""
+
+from trimsvc.main import main
+
+main()

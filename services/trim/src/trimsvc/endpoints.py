@@ -1,0 +1,58 @@
+"""trim's endpoint layer: one Endpoint per method over frozen request/response values, grouped in a Set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kit.endpoint import Endpoint, Middleware
+from trimsvc.service import Service
+
+
+@dataclass(frozen=True, slots=True)
+class TrimRequest:
+    """Asks TrimSpace to remove the spaces from `s`."""
+
+    s: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrimResponse:
+    """The string without its spaces."""
+
+    s: str
+
+
+def make_trim_space_endpoint(svc: Service) -> Endpoint[TrimRequest, TrimResponse]:
+    """Adapts Service.trim_space to an Endpoint."""
+
+    async def trim_space(request: TrimRequest) -> TrimResponse:
+        return TrimResponse(s=await svc.trim_space(request.s))
+
+    return trim_space
+
+
+MethodMiddleware = Callable[[str], Middleware[Any, Any]]
+"""Gives the endpoint middleware stack for one method name (e.g. "TrimSpace")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Set:
+    """Every endpoint of trim. It satisfies Service too, so a Set of client endpoints is a trim service."""
+
+    trim_space_endpoint: Endpoint[TrimRequest, TrimResponse]
+
+    @classmethod
+    def build(cls, svc: Service, *, middleware: MethodMiddleware | None = None) -> Set:
+        """Makes the endpoints of `svc`, each wrapped in `middleware(method name)` when given."""
+        endpoint = make_trim_space_endpoint(svc)
+        if middleware is not None:
+            endpoint = middleware("TrimSpace")(endpoint)
+        return cls(trim_space_endpoint=endpoint)
+
+    async def trim_space(self, s: str) -> str:
+        return (await self.trim_space_endpoint(TrimRequest(s=s))).s
+
+
+__all__ = ["MethodMiddleware", "Set", "TrimRequest", "TrimResponse", "make_trim_space_endpoint"]

@@ -1,0 +1,1 @@
+"""trim's transports: the HTTP and gRPC servers over its endpoint Set."""

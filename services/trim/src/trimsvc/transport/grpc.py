@@ -1,0 +1,35 @@
+"""trim over gRPC: /pb.Trim/TrimSpace exactly as contracts.md fixes it."""
+
+from __future__ import annotations
+
+import grpc
+
+from kit.transport.grpc import service_handler, unary
+from trimsvc.endpoints import Set, TrimRequest, TrimResponse
+from trimsvc.pb import trim_pb2
+
+SERVICE = "pb.Trim"
+"""The full gRPC service name, for health checking and reflection."""
+
+
+def _decode(message: trim_pb2.TrimRequest) -> TrimRequest:
+    return TrimRequest(s=message.s)
+
+
+def _encode(response: TrimResponse) -> trim_pb2.TrimResponse:
+    return trim_pb2.TrimResponse(s=response.s)
+
+
+def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler]:
+    """The gRPC handlers that serve `endpoints`."""
+    trim_space = unary(
+        endpoints.trim_space_endpoint,
+        request_type=trim_pb2.TrimRequest,
+        decode=_decode,
+        encode=_encode,
+        timeout=timeout,
+    )
+    return [service_handler(SERVICE, {"TrimSpace": trim_space})]
+
+
+__all__ = ["SERVICE", "handlers"]
