@@ -1,0 +1,18 @@
+"""Structured logs for the kit and every library in the process: `configure`/`from_env` set the one format
+(JSON lines or console), `endpoint_logging` writes one line per request."""
+
+from kit.log.configure import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS, Format, configure, from_env, parse_level
+from kit.log.middleware import EVENT, endpoint_logging, level_for
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "DEFAULT_LEVEL",
+    "EVENT",
+    "FORMATS",
+    "Format",
+    "configure",
+    "endpoint_logging",
+    "from_env",
+    "level_for",
+    "parse_level",
+]

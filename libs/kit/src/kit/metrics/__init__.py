@@ -1,0 +1,7 @@
+"""Prometheus metrics of the kit: the contract's families on a registry passed in, and the middlewares that
+write them. See `Metrics`."""
+
+from kit.metrics.families import DEFAULT_BUCKETS, Families, declare
+from kit.metrics.metrics import CANCELLED, OK, Metrics, outcome
+
+__all__ = ["CANCELLED", "DEFAULT_BUCKETS", "OK", "Families", "Metrics", "declare", "outcome"]

@@ -1,0 +1,173 @@
+"""Metrics: the kit's Prometheus instrumentation of one service, as endpoint middlewares and small setters.
+
+The server middleware resolves its `.labels(...)` children once per transport value and keeps them in a tiny dict,
+so a request costs two gauge moves, one histogram observation and one counter increment, with no label lookups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from time import perf_counter
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from kit.endpoint import Endpoint, Req, Resp, transport
+from kit.errors import error_code
+from kit.metrics.families import DEFAULT_BUCKETS, declare
+
+OK = "ok"
+"""The `outcome` label of a call that returned normally."""
+
+CANCELLED = "cancelled"
+"""The `outcome` label of a call that was cancelled (the caller went away) before it could answer."""
+
+
+def outcome(exc: BaseException) -> str:
+    """The `outcome` label for a call that raised `exc`: its kit.errors code, or `cancelled` for a cancellation."""
+    return error_code(exc) if isinstance(exc, Exception) else CANCELLED
+
+
+class _ServerSeries:
+    """The children of one (method, transport): resolved once, reused by every request."""
+
+    __slots__ = ("_labels", "_outcomes", "_requests", "duration", "in_flight")
+
+    def __init__(self, metrics: Metrics, method: str, transport_: str) -> None:
+        labels = (metrics.service, method, transport_)
+        self._labels = labels
+        self._requests = metrics.families.requests
+        self._outcomes: dict[str, Counter] = {}
+        self.duration: Histogram = metrics.families.duration.labels(*labels)
+        self.in_flight: Gauge = metrics.families.in_flight.labels(*labels)
+
+    def requests(self, outcome_: str) -> Counter:
+        child = self._outcomes.get(outcome_)
+        if child is None:
+            child = self._outcomes[outcome_] = self._requests.labels(*self._labels, outcome_)
+        return child
+
+
+class Metrics:
+    """Declares every metric of the contract once on `registry` and hands out the middlewares and setters that
+    write them, all labelled with `service`. Make one per process in `main.py`; never the global registry."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        service: str,
+        buckets: Sequence[float] = DEFAULT_BUCKETS,
+    ) -> None:
+        self.registry = registry
+        self.service = service
+        self.families = declare(registry, buckets=buckets)
+        # Per (target, endpoint): the client counter children by outcome; cleared by remove_endpoint so that a
+        # middleware still in use re-creates its series instead of writing to one the registry no longer holds.
+        self._client_children: dict[tuple[str, str], dict[str, Counter]] = {}
+
+    # Middleware return types spell the Callable out: the `Middleware[Req, Resp]` alias would make mypy bind Req and
+    # Resp at this call (to Never) instead of at each endpoint the middleware wraps.
+
+    def endpoint(self, method: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
+        """Server-side middleware for `method`: requests in flight, duration and requests by outcome. The
+        transport label is read from `kit.endpoint.transport()` at call time (`local` for in-process calls)."""
+        series: dict[str, _ServerSeries] = {}
+
+        def middleware(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
+            async def instrumented(request: Req) -> Resp:
+                transport_ = transport()
+                s = series.get(transport_)
+                if s is None:
+                    s = series[transport_] = _ServerSeries(self, method, transport_)
+                s.in_flight.inc()
+                start = perf_counter()
+                result = OK
+                try:
+                    return await next_(request)
+                except BaseException as exc:
+                    result = outcome(exc)
+                    raise
+                finally:
+                    s.duration.observe(perf_counter() - start)
+                    s.in_flight.dec()
+                    s.requests(result).inc()
+
+            return instrumented
+
+        return middleware
+
+    def client(self, target: str, endpoint: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
+        """Client-side middleware for the calls sent to one instance (`endpoint` is its `host:port`) of `target`:
+        counts them by outcome in kit_client_requests_total."""
+        children = self._client_children.setdefault((target, endpoint), {})
+        family = self.families.client_requests
+        labels = (self.service, target, endpoint)
+
+        def middleware(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
+            async def instrumented(request: Req) -> Resp:
+                result = OK
+                try:
+                    return await next_(request)
+                except BaseException as exc:
+                    result = outcome(exc)
+                    raise
+                finally:
+                    child = children.get(result)
+                    if child is None:
+                        child = children[result] = family.labels(*labels, result)
+                    child.inc()
+
+            return instrumented
+
+        return middleware
+
+    def retry_counter(self, target: str) -> Callable[[], None]:
+        """A function to call on each attempt after the first one at `target` (kit_retries_total)."""
+        child = self.families.retries.labels(self.service, target)
+
+        def increment() -> None:
+            child.inc()
+
+        return increment
+
+    def instances_gauge(self, target: str) -> Callable[[int], None]:
+        """A function to call with the number of instances the instancer holds for `target` (kit_sd_instances)."""
+        child = self.families.sd_instances.labels(self.service, target)
+
+        def set_instances(count: int) -> None:
+            child.set(count)
+
+        return set_instances
+
+    def circuit_state(self, target: str, endpoint: str) -> Callable[[int], None]:
+        """A function to call with a breaker's state for one instance: 0 closed, 1 half-open, 2 open."""
+        family = self.families.circuit_state
+        labels = (self.service, target, endpoint)
+
+        def set_state(state: int) -> None:
+            # Resolved on each call (state changes are rare) so it survives remove_endpoint.
+            family.labels(*labels).set(state)
+
+        return set_state
+
+    def remove_endpoint(self, target: str, endpoint: str) -> None:
+        """Drops every series of an instance that left the rotation, so departed instances do not linger."""
+        labels = {"service": self.service, "target": target, "endpoint": endpoint}
+        self.families.client_requests.remove_by_labels(labels)
+        self.families.circuit_state.remove_by_labels(labels)
+        children = self._client_children.get((target, endpoint))
+        if children is not None:
+            children.clear()
+
+    def ratelimit_rejected(self, method: str) -> Callable[[], None]:
+        """A function to call each time the rate limiter refuses a request to `method`."""
+        child = self.families.ratelimit_rejected.labels(self.service, method)
+
+        def increment() -> None:
+            child.inc()
+
+        return increment
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        """A business counter on the same registry (e.g. addsvc's integers summed); each name only once."""
+        return Counter(name, documentation, tuple(labels), registry=self.registry)

@@ -1,0 +1,205 @@
+"""endpoint_logging: one structured line per request, at a level that fits its outcome, and cheap when off."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+import structlog
+
+import kit.log.middleware as middleware_module
+from kit.endpoint import request_scope
+from kit.errors import (
+    BusinessError,
+    ConnectionFailed,
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    PayloadTooLarge,
+    RateLimited,
+    Unavailable,
+)
+from kit.log import configure, endpoint_logging
+
+OUTCOMES = [
+    (BusinessError("integer overflow"), "business", "info"),
+    (InvalidArgument("missing field a"), "invalid_argument", "info"),
+    (PayloadTooLarge("body too large"), "too_large", "info"),
+    (RateLimited("slow down"), "rate_limited", "info"),
+    (Unavailable("no trim instance"), "unavailable", "warning"),
+    (ConnectionFailed("connection refused"), "unavailable", "warning"),
+    (DeadlineExceeded("deadline passed"), "deadline_exceeded", "warning"),
+    (Internal("a bug"), "internal", "error"),
+    (KeyError("missing"), "internal", "error"),
+]
+
+
+class FakeClock:
+    """Stands in for time.perf_counter; endpoints move it forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def out() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure(service="add", stream=stream)
+    yield stream
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(middleware_module, "perf_counter", fake)
+    return fake
+
+
+def lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def raising(exc: Exception) -> Callable[[int], Awaitable[int]]:
+    async def endpoint(request: int) -> int:
+        raise exc
+
+    return endpoint
+
+
+async def test_a_successful_request_logs_one_info_line_with_every_field(out: io.StringIO, clock: FakeClock) -> None:
+    async def sum_(request: int) -> int:
+        clock.now += 0.25
+        return request + 1
+
+    endpoint = endpoint_logging(logging.getLogger("addsvc.requests"), service="add", method="sum")(sum_)
+    with request_scope(request_id="req-1", transport="http"):
+        assert await endpoint(1) == 2
+
+    [line] = lines(out)
+    del line["ts"]
+    assert line == {
+        "level": "info",
+        "logger": "addsvc.requests",
+        "event": "request",
+        "service": "add",
+        "request_id": "req-1",
+        "method": "sum",
+        "transport": "http",
+        "duration_ms": 250.0,
+        "outcome": "ok",
+    }
+
+
+@pytest.mark.parametrize(("exc", "outcome", "level"), OUTCOMES)
+async def test_a_failed_request_logs_its_outcome_error_and_level(
+    out: io.StringIO, clock: FakeClock, exc: Exception, outcome: str, level: str
+) -> None:
+    endpoint = endpoint_logging(logging.getLogger("req"), service="add", method="concat")(raising(exc))
+
+    with request_scope(request_id="req-2", transport="grpc"), pytest.raises(type(exc)):
+        await endpoint(1)
+
+    [line] = lines(out)
+    assert (line["outcome"], line["level"], line["error"]) == (outcome, level, str(exc))
+    assert (line["method"], line["transport"], line["request_id"]) == ("concat", "grpc", "req-2")
+    assert ("exception" in line) is (level == "error")
+
+
+async def test_an_internal_error_carries_its_traceback(out: io.StringIO) -> None:
+    endpoint = endpoint_logging(logging.getLogger("req"), service="add", method="sum")(raising(Internal("a bug")))
+
+    with pytest.raises(Internal):
+        await endpoint(1)
+
+    [line] = lines(out)
+    assert "Traceback" in line["exception"]
+    assert "kit.errors.Internal: a bug" in line["exception"]
+
+
+async def test_a_cancelled_request_logs_cancelled_and_stays_cancelled(out: io.StringIO) -> None:
+    started = asyncio.Event()
+
+    async def forever(request: int) -> int:
+        started.set()
+        await asyncio.Event().wait()
+        return request
+
+    endpoint = endpoint_logging(logging.getLogger("req"), service="add", method="sum")(forever)
+
+    async def call() -> int:
+        return await endpoint(1)
+
+    task = asyncio.create_task(call())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    [line] = lines(out)
+    assert (line["outcome"], line["level"]) == ("cancelled", "info")
+    assert "error" not in line
+
+
+async def test_outside_a_request_scope_the_transport_is_local_and_there_is_no_request_id(out: io.StringIO) -> None:
+    async def echo(request: int) -> int:
+        return request
+
+    await endpoint_logging(logging.getLogger("req"), service="add", method="sum")(echo)(1)
+
+    [line] = lines(out)
+    assert line["transport"] == "local"
+    assert "request_id" not in line
+
+
+class CountingLogger(logging.Logger):
+    """A logger that counts the records it builds: building none means a disabled level cost nothing."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__("counting", level)
+        self.made = 0
+        self.propagate = False
+        self.addHandler(logging.NullHandler())
+
+    def makeRecord(self, *args: Any, **kwargs: Any) -> logging.LogRecord:  # noqa: N802 - stdlib name
+        self.made += 1
+        return super().makeRecord(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("logger_level", "exc", "made"),
+    [
+        (logging.WARNING, None, 0),
+        (logging.WARNING, InvalidArgument("bad"), 0),
+        (logging.WARNING, Unavailable("down"), 1),
+        (logging.ERROR, Unavailable("down"), 0),
+        (logging.ERROR, Internal("bug"), 1),
+        (logging.INFO, None, 1),
+    ],
+)
+async def test_a_disabled_level_builds_no_record(logger_level: int, exc: Exception | None, made: int) -> None:
+    async def echo(request: int) -> int:
+        return request
+
+    logger = CountingLogger(logger_level)
+    endpoint = endpoint_logging(logger, service="add", method="sum")(echo if exc is None else raising(exc))
+
+    if exc is None:
+        await endpoint(1)
+    else:
+        with pytest.raises(type(exc)):
+            await endpoint(1)
+
+    assert logger.made == made
