@@ -76,10 +76,9 @@ async def call_all(endpointer: DefaultEndpointer) -> list[Any]:
     return [await e.endpoint("req") for e in endpointer.endpoints()]
 
 
-def make(
-    *instances: str, **options: Any
-) -> tuple[FakeInstancer, FakeFactory, FakeClock, DefaultEndpointer, list[int]]:
-    instancer, factory, clock, counts = FakeInstancer(*instances), FakeFactory(), FakeClock(), []
+def make(*instances: str, **options: Any) -> tuple[FakeInstancer, FakeFactory, FakeClock, DefaultEndpointer, list[int]]:
+    instancer, factory, clock = FakeInstancer(*instances), FakeFactory(), FakeClock()
+    counts: list[int] = []
     endpointer = DefaultEndpointer(instancer, factory, clock=clock, on_instances=counts.append, **options)
     return instancer, factory, clock, endpointer, counts
 

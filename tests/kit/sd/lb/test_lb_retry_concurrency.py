@@ -1,0 +1,121 @@
+"""The failure mode measured with go-kit, reproduced: two instances, one dead, 16 concurrent callers.
+
+go-kit's `lb.Retry(3, 500ms, lb.NewRoundRobin(...))` failed 14-23% of such requests, because the round-robin counter
+is shared: between two attempts of one request other callers move it, so all three attempts can land on the dead
+instance. Here a retry excludes the instances it already tried, and the endpointer ejects the dead one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from kit.errors import ConnectionFailed
+from kit.sd import DefaultEndpointer, FixedInstancer
+from kit.sd.lb import Balancer, RoundRobin, retry
+
+CALLERS = 16
+REQUESTS_PER_CALLER = 250
+LIVE, DEAD = "127.0.0.1:8975", "127.0.0.1:8976"
+
+
+class Cluster:
+    """A factory for one live and one dead instance, counting the calls each gets."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, instance: str) -> tuple[Any, Any]:
+        async def endpoint(request: Any) -> Any:
+            self.calls[instance] += 1
+            await asyncio.sleep(0)  # the network round trip: other callers run meanwhile
+            if instance == DEAD:
+                raise ConnectionFailed(f"connection refused by {instance}")
+            return request
+
+        async def closer() -> None:
+            return None
+
+        return endpoint, closer
+
+
+async def load(call: Any) -> int:
+    """Runs every caller's requests concurrently and counts the failed ones."""
+    failed = 0
+
+    async def caller(number: int) -> None:
+        nonlocal failed
+        for sequence in range(REQUESTS_PER_CALLER):
+            try:
+                answer = await call((number, sequence))
+            except Exception:
+                failed += 1
+            else:
+                assert answer == (number, sequence)
+
+    await asyncio.gather(*(caller(n) for n in range(CALLERS)))
+    return failed
+
+
+def naive_retry(max_attempts: int, balancer: Balancer) -> Any:
+    """go-kit's retry in miniature: each attempt takes the next endpoint of the shared counter, no exclusion."""
+
+    async def call(request: Any) -> Any:
+        error: Exception | None = None
+        for _ in range(max_attempts):
+            try:
+                return await balancer.pick().endpoint(request)
+            except Exception as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    return call
+
+
+async def test_naive_shared_counter_retry_fails_requests() -> None:
+    # The premise: without exclusion and ejection this load loses requests: 986 of 4000 (25%) when measured, as
+    # bad as go-kit's 14-23%.
+    cluster = Cluster()
+    endpointer = DefaultEndpointer(FixedInstancer([LIVE, DEAD]), cluster, ejection_time=0.0)
+    failed = await load(naive_retry(3, RoundRobin(endpointer)))
+    assert failed > CALLERS * REQUESTS_PER_CALLER // 10
+    await endpointer.close()
+
+
+@pytest.mark.parametrize(
+    ("ejection_time", "dead_calls_at_most"),
+    [
+        (10.0, CALLERS),  # ejected after the first wave: only the calls already on their way reach it
+        (0.0, CALLERS * REQUESTS_PER_CALLER),  # ejection expires at once: exclusion alone must save every request
+    ],
+)
+async def test_retry_over_round_robin_loses_no_request(ejection_time: float, dead_calls_at_most: int) -> None:
+    cluster = Cluster()
+    now = 0.0  # a clock that stands still: ejection_time alone decides whether the dead one comes back
+    endpointer = DefaultEndpointer(
+        FixedInstancer([LIVE, DEAD]), cluster, ejection_time=ejection_time, clock=lambda: now
+    )
+    retries: list[None] = []
+    call = retry(3, 30.0, RoundRobin(endpointer), on_retry=lambda: retries.append(None))
+
+    failed = await load(call)
+
+    assert failed == 0
+    assert cluster.calls[LIVE] == CALLERS * REQUESTS_PER_CALLER
+    assert 0 < cluster.calls[DEAD] <= dead_calls_at_most
+    assert len(retries) == cluster.calls[DEAD]  # every dead call was followed by exactly one retry, on the live one
+    await endpointer.close()
+
+
+async def test_dead_instance_keeps_getting_traffic_without_ejection() -> None:
+    # With ejection_time=0 the dead instance stays in the rotation, so the parametrized case above really does
+    # exercise exclusion: a sizeable share of first attempts hits it.
+    cluster = Cluster()
+    endpointer = DefaultEndpointer(FixedInstancer([LIVE, DEAD]), cluster, ejection_time=0.0, clock=lambda: 0.0)
+    await load(retry(3, 30.0, RoundRobin(endpointer)))
+    assert cluster.calls[DEAD] > CALLERS * REQUESTS_PER_CALLER // 4
+    await endpointer.close()
