@@ -1,0 +1,28 @@
+"""Rate limiting: token buckets, global and per-client limiters, and the middlewares that enforce them.
+
+Configuration from the environment is described in `kit.ratelimit.config`.
+"""
+
+from kit.ratelimit.bucket import Clock, TokenBucket
+from kit.ratelimit.config import Config, Limit, Mode, from_env, read_config, variable
+from kit.ratelimit.limiter import ANONYMOUS, Global, Limiter, PerClient, Reserver
+from kit.ratelimit.middleware import Sleep, delaying, erroring
+
+__all__ = [
+    "ANONYMOUS",
+    "Clock",
+    "Config",
+    "Global",
+    "Limit",
+    "Limiter",
+    "Mode",
+    "PerClient",
+    "Reserver",
+    "Sleep",
+    "TokenBucket",
+    "delaying",
+    "erroring",
+    "from_env",
+    "read_config",
+    "variable",
+]

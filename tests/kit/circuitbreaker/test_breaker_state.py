@@ -1,0 +1,295 @@
+import asyncio
+import contextlib
+
+import pytest
+
+from kit.circuitbreaker import Breaker, State
+from kit.endpoint import request_scope
+from kit.errors import (
+    BusinessError,
+    ConnectionFailed,
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    PayloadTooLarge,
+    RateLimited,
+    Unavailable,
+)
+
+
+class FakeClock:
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Dependency:
+    """A fake dependency: answers "ok" or raises the error it is told to, and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.error: BaseException | None = None
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        if self.error is not None:
+            raise self.error
+        return "ok"
+
+
+def make(**kwargs: float) -> tuple[Breaker, FakeClock, list[int]]:
+    clock = FakeClock()
+    states: list[int] = []
+    options = {"failures": 3, "reset_timeout": 10.0, "half_open_max": 1, **kwargs}
+    breaker = Breaker(
+        "trim",
+        failures=int(options["failures"]),
+        reset_timeout=options["reset_timeout"],
+        half_open_max=int(options["half_open_max"]),
+        on_state=states.append,
+        clock=clock,
+    )
+    return breaker, clock, states
+
+
+async def run(breaker: Breaker, clock: FakeClock, script: str) -> None:
+    """Plays a script of steps: `ok`, `fail`, `wait:<seconds>`; refusals by an open circuit are ignored."""
+    dependency = Dependency()
+    for step in script.split():
+        if step.startswith("wait:"):
+            clock.advance(float(step.removeprefix("wait:")))
+            continue
+        dependency.error = None if step == "ok" else Unavailable("down")
+        with contextlib.suppress(Unavailable):
+            await breaker.call(dependency)
+
+
+@pytest.mark.parametrize(
+    ("script", "state", "transitions"),
+    [
+        ("", State.CLOSED, []),
+        ("fail fail", State.CLOSED, []),
+        ("fail fail fail", State.OPEN, [2]),
+        ("fail fail ok fail fail", State.CLOSED, []),
+        ("fail fail fail wait:9.9", State.OPEN, [2]),
+        ("fail fail fail wait:10", State.HALF_OPEN, [2, 1]),
+        ("fail fail fail wait:10 ok", State.CLOSED, [2, 1, 0]),
+        ("fail fail fail wait:10 fail", State.OPEN, [2, 1, 2]),
+        ("fail fail fail wait:10 fail wait:9.9", State.OPEN, [2, 1, 2]),
+        ("fail fail fail wait:10 fail wait:10 ok", State.CLOSED, [2, 1, 2, 1, 0]),
+        ("fail fail fail wait:10 ok fail fail", State.CLOSED, [2, 1, 0]),
+        ("fail fail fail wait:10 ok fail fail fail", State.OPEN, [2, 1, 0, 2]),
+        ("fail fail fail wait:5 ok ok wait:5 ok", State.CLOSED, [2, 1, 0]),
+    ],
+)
+async def test_transitions(script: str, state: State, transitions: list[int]) -> None:
+    breaker, clock, states = make()
+
+    await run(breaker, clock, script)
+
+    assert breaker.state is state
+    assert states == transitions
+
+
+async def test_an_open_circuit_fails_fast_without_calling_the_dependency() -> None:
+    breaker, _, _ = make(failures=1)
+    dependency = Dependency()
+    dependency.error = ConnectionFailed("refused")
+    with pytest.raises(ConnectionFailed):
+        await breaker.call(dependency)
+
+    for _ in range(5):
+        with pytest.raises(Unavailable, match=r"^circuit open for trim$") as info:
+            await breaker.call(dependency)
+        assert type(info.value) is Unavailable
+
+    assert dependency.calls == 1
+
+
+async def test_the_dependency_answer_passes_through() -> None:
+    breaker, _, _ = make()
+
+    assert await breaker.call(Dependency()) == "ok"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        DeadlineExceeded("late"),
+        TimeoutError(),
+        Unavailable("down"),
+        ConnectionFailed("refused"),
+        Internal("bug"),
+        RateLimited(),
+        RuntimeError("boom"),
+    ],
+)
+async def test_failures_count(error: Exception) -> None:
+    breaker, _, states = make(failures=2)
+    dependency = Dependency()
+    dependency.error = error
+
+    for _ in range(2):
+        with pytest.raises(type(error)):
+            await breaker.call(dependency)
+
+    assert breaker.state is State.OPEN
+    assert states == [2]
+
+
+@pytest.mark.parametrize("error", [BusinessError("integer overflow"), InvalidArgument("bad"), PayloadTooLarge("big")])
+async def test_business_errors_and_bad_requests_do_not_count(error: Exception) -> None:
+    breaker, _, states = make(failures=2)
+    dependency = Dependency()
+    dependency.error = error
+
+    for _ in range(5):
+        with pytest.raises(type(error)) as info:
+            await breaker.call(dependency)
+        assert info.value is error
+
+    assert breaker.state is State.CLOSED
+    assert dependency.calls == 5
+    assert states == []
+
+
+async def test_a_business_error_from_a_half_open_trial_closes_the_circuit() -> None:
+    breaker, clock, states = make(failures=1)
+    await run(breaker, clock, "fail wait:10")
+    dependency = Dependency()
+    dependency.error = BusinessError("integer overflow")
+
+    with pytest.raises(BusinessError):
+        await breaker.call(dependency)
+
+    assert breaker.state is State.CLOSED
+    assert states == [2, 1, 0]
+
+
+class Gate:
+    """A dependency whose calls wait until the test lets them finish, to hold trials in flight."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.release = asyncio.Event()
+        self.error: Exception | None = None
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        await self.release.wait()
+        if self.error is not None:
+            raise self.error
+        return "ok"
+
+
+async def test_half_open_lets_only_half_open_max_trials_through() -> None:
+    breaker, clock, states = make(failures=1, half_open_max=2)
+    await run(breaker, clock, "fail wait:10")
+    gate = Gate()
+    trials = [asyncio.create_task(breaker.call(gate)) for _ in range(2)]
+    await asyncio.sleep(0)
+
+    with pytest.raises(Unavailable, match="circuit open for trim"):
+        await breaker.call(gate)
+    assert gate.calls == 2
+
+    gate.release.set()
+    assert await asyncio.gather(*trials) == ["ok", "ok"]
+    assert breaker.state is State.CLOSED
+    assert states == [2, 1, 0]
+
+
+async def test_a_late_trial_failure_does_not_reopen_a_closed_circuit() -> None:
+    breaker, clock, states = make(failures=1, half_open_max=2)
+    await run(breaker, clock, "fail wait:10")
+    slow = Gate()
+    slow.error = Unavailable("down")
+    late = asyncio.create_task(breaker.call(slow))
+    await asyncio.sleep(0)
+
+    assert await breaker.call(Dependency()) == "ok"
+    slow.release.set()
+    with pytest.raises(Unavailable, match="down"):
+        await late
+
+    assert breaker.state is State.CLOSED
+    assert states == [2, 1, 0]
+
+
+async def test_a_call_begun_while_closed_cannot_close_an_open_circuit() -> None:
+    breaker, clock, states = make(failures=1)
+    slow = Gate()
+    late = asyncio.create_task(breaker.call(slow))
+    await asyncio.sleep(0)
+    await run(breaker, clock, "fail")
+
+    slow.release.set()
+    assert await late == "ok"
+
+    assert breaker.state is State.OPEN
+    assert states == [2]
+
+
+async def test_a_cancelled_trial_frees_its_place_without_a_verdict() -> None:
+    breaker, clock, states = make(failures=1)
+    await run(breaker, clock, "fail wait:10")
+    trial = asyncio.create_task(breaker.call(Gate()))
+    await asyncio.sleep(0)
+    with pytest.raises(Unavailable):
+        await breaker.call(Dependency())
+
+    trial.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await trial
+
+    assert breaker.state is State.HALF_OPEN
+    assert await breaker.call(Dependency()) == "ok"
+    assert states == [2, 1, 0]
+
+
+async def test_a_call_cancelled_because_its_deadline_passed_is_a_failure() -> None:
+    breaker, _, states = make(failures=1)
+
+    async def cut_short() -> str:
+        with request_scope(timeout=0.0):  # the deadline is already here when the cancellation arrives
+            return await breaker.call(Gate())
+
+    task = asyncio.create_task(cut_short())
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert breaker.state is State.OPEN
+    assert states == [2]
+
+
+async def test_a_call_cancelled_by_its_caller_is_no_failure() -> None:
+    breaker, _, states = make(failures=1)
+    task = asyncio.create_task(breaker.call(Gate()))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert breaker.state is State.CLOSED
+    assert states == []
+
+
+@pytest.mark.parametrize(
+    ("failures", "reset_timeout", "half_open_max", "message"),
+    [
+        (0, 1.0, 1, "failures"),
+        (1, 0.0, 1, "reset_timeout"),
+        (1, -1.0, 1, "reset_timeout"),
+        (1, 1.0, 0, "half_open_max"),
+    ],
+)
+def test_bad_settings_are_refused(failures: int, reset_timeout: float, half_open_max: int, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Breaker("x", failures=failures, reset_timeout=reset_timeout, half_open_max=half_open_max)
