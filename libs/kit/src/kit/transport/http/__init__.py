@@ -1,0 +1,34 @@
+"""HTTP transport: endpoints served as FastAPI routes speaking JSON, and remote routes called as endpoints.
+
+Server: `new_app` makes the app, `add_route` puts an endpoint on it (body limit, orjson, request scope, deadline,
+`{"error": ...}` answers), `add_health_route` and `add_metrics_route` add the operational routes. Client:
+`client_endpoint` turns a route of another service into an Endpoint, errors mapped back to `kit.errors`.
+"""
+
+from kit.transport.http.app import new_app
+from kit.transport.http.client import client_endpoint, error_from_response
+from kit.transport.http.decode import DecodeRequest, EncodeResponse, Int64, describe_errors, model_decoder
+from kit.transport.http.error_encoder import ErrorBody, ErrorEncoder, default_error_encoder, retry_after_seconds
+from kit.transport.http.ops import HealthBody, add_health_route, add_metrics_route
+from kit.transport.http.server import API_KEY_HEADER, RawRoute, add_route
+
+__all__ = [
+    "API_KEY_HEADER",
+    "DecodeRequest",
+    "EncodeResponse",
+    "ErrorBody",
+    "ErrorEncoder",
+    "HealthBody",
+    "Int64",
+    "RawRoute",
+    "add_health_route",
+    "add_metrics_route",
+    "add_route",
+    "client_endpoint",
+    "default_error_encoder",
+    "describe_errors",
+    "error_from_response",
+    "model_decoder",
+    "new_app",
+    "retry_after_seconds",
+]

@@ -1,0 +1,64 @@
+"""A FastAPI application whose every error, the framework's own included, is an `{"error": "..."}` JSON answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+
+import orjson
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kit.errors import KitError
+from kit.transport.http.decode import describe_errors
+from kit.transport.http.error_encoder import INTERNAL_MESSAGE, default_error_encoder
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def new_app(*, title: str, version: str, description: str = "") -> FastAPI:
+    """Makes the FastAPI app a service's routes go on, with `/docs` and `/openapi.json`.
+
+    Errors outside the kit's routes also answer `{"error": ...}`: 404 and 405 (with `Allow`) keep their status,
+    FastAPI's request validation is a 400 naming the field, a `kit.errors` class raised by any route gets its
+    usual status, and anything else is a 500 `internal error`, whose traceback goes to the server's log only.
+    """
+    return FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        exception_handlers={
+            HTTPException: _http_exception,
+            RequestValidationError: _validation_error,
+            KitError: _kit_error,
+            Exception: _unhandled,
+        },
+    )
+
+
+def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(orjson.dumps({"error": message}), status, headers, JSON_MEDIA_TYPE)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail else HTTPStatus(exc.status_code).phrase
+    return _error(exc.status_code, detail, exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return _error(400, describe_errors(list(exc.errors()), strip_prefix=("body",)))
+
+
+async def _kit_error(request: Request, exc: Exception) -> Response:
+    status, body, headers = default_error_encoder(exc)
+    return Response(orjson.dumps(body), status, headers, JSON_MEDIA_TYPE)
+
+
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    # Starlette re-raises the exception after this answer is sent, so the server logs it with its traceback.
+    return _error(500, INTERNAL_MESSAGE)

@@ -1,0 +1,52 @@
+"""Reading a request body with a hard size limit and parsing it as JSON, each failure as a `kit.errors` class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import ClientDisconnect, Request
+
+from kit.errors import InvalidArgument, PayloadTooLarge
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refusing with `PayloadTooLarge` as soon as it is known to exceed `limit` bytes: at once when
+    `Content-Length` says so, else while the chunks of a streamed body are counted."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not (declared.isascii() and declared.isdigit()):
+            raise InvalidArgument("invalid Content-Length header")
+        if int(declared) > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+            if chunk:
+                chunks.append(chunk)
+    except ClientDisconnect:
+        raise InvalidArgument("client disconnected before sending the whole body") from None
+    # One chunk is the usual case: return it as it is rather than copying it.
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of a body; `InvalidArgument` saying why when it is empty, not UTF-8 or not JSON."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidArgument(_why_not_json(body, exc)) from None
+
+
+def _why_not_json(body: bytes, exc: orjson.JSONDecodeError) -> str:
+    if not body.strip():
+        return "request body is empty"
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "request body is not valid UTF-8"
+    return f"malformed JSON: {exc}"

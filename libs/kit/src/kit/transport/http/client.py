@@ -1,0 +1,140 @@
+"""The client adapter: a remote HTTP route as an Endpoint, its error answers turned back into `kit.errors`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+import orjson
+
+from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Req, Resp, remaining, request_id
+from kit.errors import (
+    BusinessError,
+    ConnectionFailed,
+    DeadlineExceeded,
+    Internal,
+    KitError,
+    PayloadTooLarge,
+    RateLimited,
+    Unavailable,
+)
+
+_ERROR_BY_STATUS: dict[int, Callable[[str], KitError]] = {
+    400: BusinessError,
+    408: DeadlineExceeded,
+    413: PayloadTooLarge,
+    503: Unavailable,
+    504: DeadlineExceeded,
+}
+
+
+def client_endpoint(
+    client: httpx.AsyncClient,
+    path: str,
+    *,
+    encode: Callable[[Req], Any],
+    decode: Callable[[Any], Resp],
+    method: str = "POST",
+    timeout: float | None = None,
+) -> Endpoint[Req, Resp]:
+    """An endpoint that sends its request as JSON to `method path` on `client` (whose `base_url` names the
+    instance) and decodes the JSON answer.
+
+    It sends the current request id in `x-request-id` and bounds the call by the sooner of `timeout` and the
+    request's remaining deadline (as httpx's timeout and as a bound on the whole call). Answers map back to
+    `kit.errors`, the body's `error` message kept: 400 -> BusinessError (go-kit's addsvc puts business refusals on
+    400, and a typed client does not send malformed requests, so a 400 is the server's answer about the request;
+    like InvalidArgument it does not count as a failure), 413 -> PayloadTooLarge, 429 -> RateLimited with
+    `Retry-After`, 503 -> Unavailable, 408 and 504 -> DeadlineExceeded, anything else -> Internal. A refused, reset
+    or hung-up connection is ConnectionFailed, an httpx timeout DeadlineExceeded, any other httpx error Unavailable.
+    """
+    method = method.upper()
+
+    async def call(request: Req) -> Resp:
+        budget = _budget(timeout, remaining())
+        if budget is not None and budget <= 0:
+            raise DeadlineExceeded("deadline exceeded before the call was sent")
+        headers = {"content-type": "application/json"}
+        rid = request_id()
+        if rid is not None:
+            headers[REQUEST_ID_HEADER] = rid
+        content = orjson.dumps(encode(request))
+        try:
+            response = await _send(client, method, path, content, headers, budget)
+        except httpx.TimeoutException as exc:
+            raise DeadlineExceeded(f"{method} {path}: timed out") from exc
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            # refused, reset, or the instance hung up without answering: the instance itself is in trouble
+            raise ConnectionFailed(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        except httpx.RequestError as exc:
+            raise Unavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        if response.is_success:
+            return _decode_success(response, decode, method, path)
+        raise error_from_response(response)
+
+    return call
+
+
+def error_from_response(response: httpx.Response) -> KitError:
+    """The `kit.errors` exception an error answer of a kit HTTP server stands for."""
+    status = response.status_code
+    message = _error_message(response)
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        return RateLimited(message, retry_after=_retry_after(response.headers.get("retry-after")))
+    make = _ERROR_BY_STATUS.get(status)
+    if make is not None:
+        return make(message)
+    return Internal(f"HTTP {status} from {response.request.method} {response.request.url.path}: {message}")
+
+
+def _budget(timeout: float | None, left: float | None) -> float | None:
+    if timeout is None:
+        return left
+    return timeout if left is None else min(timeout, left)
+
+
+async def _send(
+    client: httpx.AsyncClient, method: str, path: str, content: bytes, headers: dict[str, str], budget: float | None
+) -> httpx.Response:
+    """Sends the request; with a budget, httpx's timeout bounds each phase and `asyncio.timeout` the whole call."""
+    if budget is None:
+        return await client.request(method, path, content=content, headers=headers)
+    timer = asyncio.timeout(budget)
+    try:
+        async with timer:
+            return await client.request(method, path, content=content, headers=headers, timeout=budget)
+    except TimeoutError:
+        if timer.expired():
+            raise DeadlineExceeded(f"{method} {path}: deadline exceeded") from None
+        raise
+
+
+def _decode_success(response: httpx.Response, decode: Callable[[Any], Resp], method: str, path: str) -> Resp:
+    try:
+        return decode(orjson.loads(response.content))
+    except KitError:
+        raise
+    except Exception as exc:
+        raise Internal(f"{method} {path}: malformed answer: {type(exc).__name__}: {exc}") from exc
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str):
+        return str(body["error"])
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds from a `Retry-After` header given in seconds; 1 when absent or given as a date."""
+    try:
+        seconds = float(value) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+    return seconds if seconds >= 0 else 1.0

@@ -1,0 +1,67 @@
+"""Operational routes every service has: `/health` for load balancers and Consul, `/metrics` for Prometheus."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kit.transport.http.server import JSON_MEDIA_TYPE, RawRoute
+
+_SERVING = orjson.dumps({"status": "serving"})
+_NOT_SERVING = orjson.dumps({"status": "not serving"})
+
+
+class HealthBody(BaseModel):
+    """The answer of `GET /health`: `serving`, or `not serving` while starting or draining."""
+
+    status: str
+
+
+def add_health_route(app: FastAPI, is_serving: Callable[[], bool]) -> None:
+    """Serves `GET /health`: 200 `{"status": "serving"}` while `is_serving()` says so, else 503
+    `{"status": "not serving"}`."""
+
+    async def health(request: Request) -> Response:
+        if is_serving():
+            return Response(_SERVING, 200, media_type=JSON_MEDIA_TYPE)
+        return Response(_NOT_SERVING, 503, media_type=JSON_MEDIA_TYPE)
+
+    app.router.add_api_route(
+        "/health",
+        health,
+        methods=["GET"],
+        name="health",
+        operation_id="health",
+        summary="Whether this instance takes traffic",
+        response_model=HealthBody,
+        responses={503: {"model": HealthBody, "description": "Starting or draining"}},
+        route_class_override=RawRoute,
+    )
+
+
+def add_metrics_route(app: FastAPI, registry: CollectorRegistry) -> None:
+    """Serves `GET /metrics`: the metrics of `registry` in Prometheus' text format, or OpenMetrics when the
+    scraper's `Accept` header asks for it."""
+
+    async def metrics(request: Request) -> Response:
+        encoder, content_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encoder(registry), 200, media_type=content_type)
+
+    app.router.add_api_route(
+        "/metrics",
+        metrics,
+        methods=["GET"],
+        name="metrics",
+        operation_id="metrics",
+        summary="Prometheus metrics of this process",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+        route_class_override=RawRoute,
+    )

@@ -1,0 +1,117 @@
+"""The server adapter: one endpoint becomes one FastAPI route that reads the body with a limit, decodes it, calls
+the endpoint inside a request scope (request id, deadline, client) and answers JSON, errors included."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Collection, Coroutine
+from typing import Any, cast
+
+import orjson
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Req, Resp, remaining, request_scope
+from kit.errors import DeadlineExceeded
+from kit.transport.http.body import parse_json, read_body
+from kit.transport.http.decode import DecodeRequest, EncodeResponse
+from kit.transport.http.error_encoder import ErrorEncoder, default_error_encoder
+from kit.transport.http.openapi import error_responses, request_body_extra
+
+API_KEY_HEADER = "x-api-key"
+"""The header naming the caller for per-client limits; without it the peer's address does."""
+
+JSON_MEDIA_TYPE = "application/json"
+_BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+
+
+class RawRoute(APIRoute):
+    """An APIRoute whose endpoint already takes the Request and returns the Response: FastAPI routes to it and
+    documents it, but calls it directly, with no dependency solving and no response model serialization."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        return cast(Callable[[Request], Coroutine[Any, Any, Response]], self.endpoint)
+
+
+def add_route(
+    app: FastAPI,
+    path: str,
+    endpoint: Endpoint[Req, Resp],
+    *,
+    decode: DecodeRequest[Req],
+    encode: EncodeResponse[Resp],
+    request_model: type[BaseModel],
+    response_model: type[BaseModel],
+    summary: str = "",
+    method: str = "POST",
+    max_body_bytes: int = 65536,
+    error_encoder: ErrorEncoder = default_error_encoder,
+    statuses: Collection[int] = (400, 413, 500),
+    operation_id: str | None = None,
+    timeout: float | None = None,
+) -> None:
+    """Serves `endpoint` at `method path`.
+
+    Per request: the body is read with a limit of `max_body_bytes` (413 beyond), parsed with orjson and turned into
+    a request by `decode` (400 when it does not fit); the endpoint runs in a `kit.endpoint.request_scope` with the
+    `x-request-id` header's id (made when absent), a deadline of `timeout` seconds (cancelled and answered 504 when
+    it passes) and the client key (`x-api-key`, else the peer's host); `encode` gives the JSON answer. Any exception
+    is answered as `error_encoder` says. Every answer echoes the request id in `x-request-id`.
+
+    `request_model` and `response_model` only document the route in OpenAPI, with `statuses` (plus 413, 500, and
+    504 when there is a timeout) answered by `{"error": ...}`. `operation_id` defaults to the path's words.
+    A body-less method (GET, DELETE) with an empty body hands `None` to `decode`.
+    """
+    method = method.upper()
+    allows_empty = method in _BODYLESS_METHODS
+
+    async def handle(request: Request) -> Response:
+        headers = request.headers
+        peer = request.client
+        with request_scope(
+            request_id=headers.get(REQUEST_ID_HEADER),
+            timeout=timeout,
+            transport="http",
+            client=headers.get(API_KEY_HEADER) or (peer.host if peer is not None else None),
+        ) as rid:
+            try:
+                body = await read_body(request, max_body_bytes)
+                value = None if allows_empty and not body else parse_json(body)
+                content = orjson.dumps(encode(await _call(endpoint, decode(value))))
+            except Exception as exc:
+                status, error_body, extra = error_encoder(exc)
+                return Response(orjson.dumps(error_body), status, {REQUEST_ID_HEADER: rid, **extra}, JSON_MEDIA_TYPE)
+        return Response(content, 200, {REQUEST_ID_HEADER: rid}, JSON_MEDIA_TYPE)
+
+    documented = set(statuses) | ({504} if timeout is not None else set())
+    slug = "_".join(part for part in path.replace("-", "_").split("/") if part and "{" not in part) or "root"
+    app.router.add_api_route(
+        path,
+        handle,
+        methods=[method],
+        name=slug,
+        summary=summary or None,
+        response_model=response_model,
+        responses=error_responses(documented),
+        operation_id=operation_id or (slug if method == "POST" else f"{slug}_{method.lower()}"),
+        openapi_extra=request_body_extra(app, request_model, method=method),
+        route_class_override=RawRoute,
+    )
+
+
+async def _call(endpoint: Endpoint[Req, Resp], request: Req) -> Resp:
+    """Calls the endpoint, cancelling it when the request's deadline passes (then `DeadlineExceeded`)."""
+    left = remaining()
+    if left is None:
+        return await endpoint(request)
+    timer = asyncio.timeout(left)
+    try:
+        async with timer:
+            return await endpoint(request)
+    except TimeoutError:
+        if timer.expired():
+            raise DeadlineExceeded("deadline exceeded") from None
+        raise

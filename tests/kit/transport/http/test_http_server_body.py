@@ -1,0 +1,218 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from kit import endpoint as kep
+from kit.transport.http import Int64, add_route, model_decoder, new_app
+
+ERROR_ONLY = {"error"}
+
+
+@dataclass(frozen=True)
+class Pair:
+    a: int
+    b: int
+
+
+class PairBody(BaseModel):
+    a: Int64
+    b: Int64
+
+
+class SumReply(BaseModel):
+    v: int
+
+
+class Seen:
+    """The requests that reached the endpoint."""
+
+    def __init__(self) -> None:
+        self.requests: list[Pair] = []
+
+
+def summing(seen: Seen) -> kep.Endpoint[Pair, int]:
+    async def add(request: Pair) -> int:
+        seen.requests.append(request)
+        return request.a + request.b
+
+    return add
+
+
+def make_app(endpoint: kep.Endpoint[Pair, int], **options: Any) -> FastAPI:
+    app = new_app(title="test", version="1.0")
+    add_route(
+        app,
+        "/sum",
+        endpoint,
+        decode=model_decoder(PairBody, lambda body: Pair(a=body.a, b=body.b)),
+        encode=lambda v: {"v": v},
+        request_model=PairBody,
+        response_model=SumReply,
+        **options,
+    )
+    return app
+
+
+def client_for(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+
+
+async def post(app: FastAPI, content: bytes) -> httpx.Response:
+    async with client_for(app) as client:
+        return await client.post("/sum", content=content)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"a": 1, "b": ', "malformed JSON"),
+        (b"{'a': 1}", "malformed JSON"),
+        (b'{"a": NaN, "b": 1}', "malformed JSON"),
+        (b'{"a": 1} trailing', "malformed JSON"),
+        (b"", "request body is empty"),
+        (b"  \n ", "request body is empty"),
+        (b'{"a": "\xff", "b": 1}', "request body is not valid UTF-8"),
+        (b'{"b": 2}', "a: field required"),
+        (b'{"a": "1", "b": 2}', "a: must be an integer"),
+        (b'{"a": true, "b": 2}', "a: must be an integer"),
+        (b'{"a": 1, "b": 2.0}', "b: must be an integer"),
+        (b'{"a": 1, "b": 1.5}', "b: must be an integer"),
+        (b'{"a": 9223372036854775808, "b": 0}', "a: out of int64 range"),
+        (b'{"a": -9223372036854775809, "b": 0}', "a: out of int64 range"),
+        (b'{"a": 123456789012345678901234567890, "b": 0}', "a: out of int64 range"),
+        (b"[1, 2]", "body must be a JSON object"),
+        (b"null", "body must be a JSON object"),
+    ],
+)
+async def test_bad_input_is_a_400_with_a_clear_message(content: bytes, message: str) -> None:
+    seen = Seen()
+
+    response = await post(make_app(summing(seen)), content)
+
+    assert response.status_code == 400
+    assert response.json().keys() == ERROR_ONLY
+    error = response.json()["error"]
+    # the parser's own words (what and where) follow a malformed-JSON message
+    assert error == message or (message == "malformed JSON" and error.startswith("malformed JSON: "))
+    assert seen.requests == []
+
+
+@pytest.mark.parametrize("text", ["naïve café", "日本語テキスト", "🎉" * 10, "x" * 50_000])
+async def test_non_ascii_and_long_strings_pass_through(text: str) -> None:
+    class Echo(BaseModel):
+        s: str
+
+    async def echo(request: str) -> str:
+        return request
+
+    app = new_app(title="test", version="1.0")
+    add_route(
+        app,
+        "/echo",
+        echo,
+        decode=model_decoder(Echo, lambda body: body.s),
+        encode=lambda s: {"s": s},
+        request_model=Echo,
+        response_model=Echo,
+        max_body_bytes=1 << 20,
+    )
+    async with client_for(app) as client:
+        response = await client.post("/echo", json={"s": text})
+
+    assert (response.status_code, response.json()) == (200, {"s": text})
+
+
+async def test_a_body_over_the_limit_is_a_413() -> None:
+    seen = Seen()
+
+    response = await post(make_app(summing(seen), max_body_bytes=16), b'{"a": 1, "b": 2, "pad": "xxxxxxxxxx"}')
+
+    assert (response.status_code, response.json()) == (413, {"error": "request body exceeds 16 bytes"})
+    assert seen.requests == []
+
+
+async def test_a_body_exactly_at_the_limit_is_read() -> None:
+    body = b'{"a": 1, "b": 2}'
+
+    response = await post(make_app(summing(Seen()), max_body_bytes=len(body)), body)
+
+    assert response.status_code == 200
+
+
+async def test_a_streamed_body_is_counted_while_it_is_read() -> None:
+    chunks_sent = 0
+
+    async def chunks() -> AsyncIterator[bytes]:
+        nonlocal chunks_sent
+        for _ in range(100):
+            chunks_sent += 1
+            yield b" " * 10
+
+    async with client_for(make_app(summing(Seen()), max_body_bytes=25)) as client:
+        response = await client.post("/sum", content=chunks())
+
+    assert "content-length" not in response.request.headers
+    assert (response.status_code, response.json()) == (413, {"error": "request body exceeds 25 bytes"})
+    assert chunks_sent < 100
+
+
+async def test_a_streamed_body_within_the_limit_is_joined() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for part in (b'{"a": ', b"20, ", b'"b": 22}'):
+            yield part
+
+    async with client_for(make_app(summing(Seen()))) as client:
+        response = await client.post("/sum", content=chunks())
+
+    assert (response.status_code, response.json()) == (200, {"v": 42})
+
+
+async def call_raw(app: FastAPI, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes, int]:
+    """Calls the app as a server would; returns the status, the body and how often the body was asked for."""
+    reads = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal reads
+        reads += 1
+        return {"type": "http.request", "body": b'{"a": 1, "b": 2}', "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/sum",
+        "raw_path": b"/sum",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"test"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
+    }
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, body, reads
+
+
+async def test_a_declared_length_over_the_limit_is_refused_without_reading_the_body() -> None:
+    status, body, reads = await call_raw(make_app(summing(Seen()), max_body_bytes=10), [(b"content-length", b"5000")])
+
+    assert (status, body, reads) == (413, b'{"error":"request body exceeds 10 bytes"}', 0)
+
+
+@pytest.mark.parametrize("value", [b"abc", b"-1", b"1e3", b"\xb2"])
+async def test_a_bogus_content_length_is_a_400(value: bytes) -> None:
+    status, body, reads = await call_raw(make_app(summing(Seen())), [(b"content-length", value)])
+
+    assert (status, body, reads) == (400, b'{"error":"invalid Content-Length header"}', 0)
