@@ -1,0 +1,31 @@
+"""gRPC transport: endpoints served as grpc.aio methods, remote methods as endpoints, health, and error mapping."""
+
+from kit.transport.grpc.client import client_endpoint
+from kit.transport.grpc.errors import (
+    INTERNAL_DETAILS,
+    KIT_ERROR_KEY,
+    RETRY_AFTER_KEY,
+    from_rpc_error,
+    to_status,
+    trailing_metadata,
+)
+from kit.transport.grpc.health import Health
+from kit.transport.grpc.serve import DEFAULT_OPTIONS, MAX_MESSAGE_BYTES, start_server
+from kit.transport.grpc.server import API_KEY_HEADER, service_handler, unary
+
+__all__ = [
+    "API_KEY_HEADER",
+    "DEFAULT_OPTIONS",
+    "INTERNAL_DETAILS",
+    "KIT_ERROR_KEY",
+    "MAX_MESSAGE_BYTES",
+    "RETRY_AFTER_KEY",
+    "Health",
+    "client_endpoint",
+    "from_rpc_error",
+    "service_handler",
+    "start_server",
+    "to_status",
+    "trailing_metadata",
+    "unary",
+]

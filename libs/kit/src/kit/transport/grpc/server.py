@@ -1,0 +1,128 @@
+"""The gRPC server adapter: turns an Endpoint into a grpc.aio unary method, and methods into a service handler.
+
+Each call runs inside `kit.endpoint.request_scope`, so the endpoint and every client it calls see the caller's
+request id and the caller's deadline. grpc.aio runs every call in its own task and cancels that task when the
+caller cancels or its deadline passes, so an endpoint nobody waits for any more stops at its next `await`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import unquote
+
+import grpc
+from google.protobuf.message import DecodeError, Message
+
+from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Req, Resp, request_scope
+from kit.errors import BusinessError, InvalidArgument
+from kit.transport.grpc.errors import details, to_status, trailing_metadata
+
+API_KEY_HEADER = "x-api-key"
+"""Metadata key naming the caller for per-client limits; without it the caller is its peer host."""
+
+PbReq = TypeVar("PbReq", bound=Message)
+PbResp = TypeVar("PbResp", bound=Message)
+
+ServicerContext = grpc.aio.ServicerContext[Any, Any]
+
+_log = logging.getLogger(__name__)
+
+
+def unary(
+    endpoint: Endpoint[Req, Resp],
+    *,
+    request_type: type[PbReq],
+    decode: Callable[[PbReq], Req],
+    encode: Callable[[Resp], PbResp],
+    encode_business_error: Callable[[BusinessError], PbResp] | None = None,
+    timeout: float | None = None,
+) -> grpc.RpcMethodHandler[Any, Any]:
+    """Serves `endpoint` as a unary-unary gRPC method.
+
+    `decode` turns the protobuf request into the endpoint's request (raising InvalidArgument for bad input),
+    `encode` the endpoint's response into the protobuf reply. With `encode_business_error`, a BusinessError
+    becomes an OK reply (go-kit's addsvc puts it in the reply's `err`); without it, INVALID_ARGUMENT. `timeout`
+    caps the time one call may take, on top of the caller's own deadline.
+    """
+    parse = request_type.FromString
+
+    async def handle(raw: bytes, context: ServicerContext) -> Message:
+        request_id, caller = _caller(context)
+        limit = _min(timeout, context.time_remaining())
+        with request_scope(request_id=request_id, timeout=limit, transport="grpc", client=caller) as rid:
+            await context.send_initial_metadata(((REQUEST_ID_HEADER, rid),))
+            try:
+                request = decode(_parse(parse, raw))
+                if timeout is None:
+                    # The caller's deadline needs no timer here: grpc cancels this task when it passes.
+                    response = await endpoint(request)
+                else:
+                    async with asyncio.timeout(limit):
+                        response = await endpoint(request)
+                return encode(response)
+            except BusinessError as exc:
+                if encode_business_error is not None:
+                    try:
+                        return encode_business_error(exc)
+                    except Exception as bug:
+                        await _abort(context, bug)
+                await _abort(context, exc)
+            except Exception as exc:
+                await _abort(context, exc)
+
+    return grpc.unary_unary_rpc_method_handler(handle, response_serializer=_serialize)
+
+
+def service_handler(
+    service: str, methods: Mapping[str, grpc.RpcMethodHandler[Any, Any]]
+) -> grpc.GenericRpcHandler[Any, Any]:
+    """Groups the methods of one service (full name, e.g. `pb.Trim`; methods by short name) for a server."""
+    return grpc.method_handlers_generic_handler(service, dict(methods))
+
+
+async def _abort(context: ServicerContext, exc: Exception) -> NoReturn:
+    status = to_status(exc)
+    if status is grpc.StatusCode.INTERNAL:
+        _log.exception("grpc endpoint failed", exc_info=exc)
+    await context.abort(status, details(exc), trailing_metadata(exc))
+
+
+def _parse(parse: Callable[[bytes], PbReq], raw: bytes) -> PbReq:
+    try:
+        return parse(raw)
+    except DecodeError as exc:
+        raise InvalidArgument("malformed request message") from exc
+
+
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()
+
+
+def _caller(context: ServicerContext) -> tuple[str | None, str]:
+    """The incoming request id (if any) and who is calling: the API key when given, else the peer host."""
+    request_id: str | None = None
+    api_key: str | None = None
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_HEADER and isinstance(value, str):
+            request_id = value
+        elif key == API_KEY_HEADER and isinstance(value, str):
+            api_key = value
+    return request_id, api_key or _peer_host(context.peer())
+
+
+def _peer_host(peer: str) -> str:
+    """`ipv4:127.0.0.1:5000` -> `127.0.0.1`, `ipv6:%5B::1%5D:5000` -> `::1`; other peers stay as they are."""
+    kind, _, address = peer.partition(":")
+    if kind not in ("ipv4", "ipv6"):
+        return peer
+    host = unquote(address).rpartition(":")[0]
+    return host.strip("[]") or peer
+
+
+def _min(a: float | None, b: float | None) -> float | None:
+    if a is None:
+        return b
+    return a if b is None else min(a, b)

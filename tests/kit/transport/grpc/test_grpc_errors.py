@@ -1,0 +1,134 @@
+"""The error table of the gRPC transport, both directions, without a network."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+
+from kit.errors import (
+    BusinessError,
+    ConnectionFailed,
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    KitError,
+    PayloadTooLarge,
+    RateLimited,
+    Unavailable,
+)
+from kit.transport.grpc import from_rpc_error, to_status, trailing_metadata
+from kit.transport.grpc.errors import details
+from kit.transport.grpc.server import _peer_host
+
+S = grpc.StatusCode
+
+
+@pytest.mark.parametrize(
+    ("exc", "status"),
+    [
+        (BusinessError("overflow"), S.INVALID_ARGUMENT),
+        (InvalidArgument("bad"), S.INVALID_ARGUMENT),
+        (PayloadTooLarge("big"), S.RESOURCE_EXHAUSTED),
+        (RateLimited(), S.RESOURCE_EXHAUSTED),
+        (Unavailable("trim down"), S.UNAVAILABLE),
+        (ConnectionFailed("refused"), S.UNAVAILABLE),
+        (DeadlineExceeded("late"), S.DEADLINE_EXCEEDED),
+        (TimeoutError(), S.DEADLINE_EXCEEDED),
+        (Internal("bug"), S.INTERNAL),
+        (KitError("base"), S.INTERNAL),
+        (ValueError("bug"), S.INTERNAL),
+        (asyncio.CancelledError(), S.CANCELLED),
+    ],
+)
+def test_to_status(exc: BaseException, status: grpc.StatusCode) -> None:
+    assert to_status(exc) is status
+
+
+@pytest.mark.parametrize(
+    ("exc", "metadata"),
+    [
+        (RateLimited(retry_after=2.5), (("kit-error", "rate_limited"), ("retry-after", "2.5"))),
+        (RateLimited(retry_after=-1.0), (("kit-error", "rate_limited"), ("retry-after", "0"))),
+        (Unavailable("trim down"), (("kit-error", "unavailable"),)),
+        (ConnectionFailed("refused"), (("kit-error", "unavailable"),)),
+        (PayloadTooLarge("big"), (("kit-error", "too_large"),)),
+        (TimeoutError(), (("kit-error", "deadline_exceeded"),)),
+        (ValueError("x"), (("kit-error", "internal"),)),
+    ],
+)
+def test_trailing_metadata(exc: BaseException, metadata: tuple[tuple[str, str], ...]) -> None:
+    assert trailing_metadata(exc) == metadata
+
+
+@pytest.mark.parametrize(
+    ("exc", "text"),
+    [
+        (InvalidArgument("field s is missing"), "field s is missing"),
+        (BusinessError("integer overflow"), "integer overflow"),
+        (Internal("password=hunter2"), "internal error"),
+        (ValueError("password=hunter2"), "internal error"),
+        (TimeoutError("socket"), "deadline exceeded"),
+    ],
+)
+def test_details_never_leak_internal_messages(exc: BaseException, text: str) -> None:
+    assert details(exc) == text
+
+
+def rpc_error(code: grpc.StatusCode, text: str = "text", **metadata: str) -> grpc.aio.AioRpcError:
+    trailing = grpc.aio.Metadata(*((key.replace("_", "-"), value) for key, value in metadata.items()))
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), trailing, text, None)
+
+
+@pytest.mark.parametrize(
+    ("err", "expected"),
+    [
+        (rpc_error(S.UNAVAILABLE, kit_error="unavailable"), Unavailable),
+        (rpc_error(S.UNAVAILABLE), ConnectionFailed),
+        (rpc_error(S.DEADLINE_EXCEEDED), DeadlineExceeded),
+        (rpc_error(S.RESOURCE_EXHAUSTED), RateLimited),
+        (rpc_error(S.RESOURCE_EXHAUSTED, kit_error="rate_limited", retry_after="3"), RateLimited),
+        (rpc_error(S.RESOURCE_EXHAUSTED, kit_error="too_large"), PayloadTooLarge),
+        (rpc_error(S.RESOURCE_EXHAUSTED, "SERVER: Received message larger than max (5 vs. 4)"), PayloadTooLarge),
+        (rpc_error(S.INVALID_ARGUMENT), InvalidArgument),
+        (rpc_error(S.INVALID_ARGUMENT, kit_error="business"), BusinessError),
+        (rpc_error(S.CANCELLED), ConnectionFailed),
+        (rpc_error(S.INTERNAL), Internal),
+        (rpc_error(S.UNKNOWN), Internal),
+        (rpc_error(S.UNIMPLEMENTED), Internal),
+        (rpc_error(S.PERMISSION_DENIED), Internal),
+    ],
+)
+def test_from_rpc_error(err: grpc.aio.AioRpcError, expected: type[KitError]) -> None:
+    assert type(from_rpc_error(err)) is expected
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "seconds"),
+    [("2.5", 2.5), ("0", 0.0), (None, 1.0), ("soon", 1.0), ("-3", 1.0), ("inf", 1.0), ("nan", 1.0)],
+)
+def test_retry_after_from_metadata(retry_after: str | None, seconds: float) -> None:
+    metadata = {} if retry_after is None else {"retry_after": retry_after}
+    exc = from_rpc_error(rpc_error(S.RESOURCE_EXHAUSTED, kit_error="rate_limited", **metadata))
+    assert isinstance(exc, RateLimited)
+    assert exc.retry_after == seconds
+
+
+def test_from_rpc_error_keeps_the_details() -> None:
+    assert from_rpc_error(rpc_error(S.INVALID_ARGUMENT, "field s is missing")).message == "field s is missing"
+    assert from_rpc_error(rpc_error(S.UNKNOWN, "")).message == "UNKNOWN: unknown"
+
+
+@pytest.mark.parametrize(
+    ("peer", "host"),
+    [
+        ("ipv4:127.0.0.1:50123", "127.0.0.1"),
+        ("ipv6:[::1]:50123", "::1"),
+        ("ipv6:%5B::1%5D:50123", "::1"),
+        ("unix:/tmp/grpc.sock", "unix:/tmp/grpc.sock"),
+        ("garbage", "garbage"),
+    ],
+)
+def test_peer_host(peer: str, host: str) -> None:
+    assert _peer_host(peer) == host

@@ -1,0 +1,255 @@
+"""Real calls through a server made by `unary` and a client made by `client_endpoint`: replies and errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+import pytest
+
+from addsvc.pb.add_pb2 import SumReply, SumRequest
+from kit.endpoint import Endpoint
+from kit.errors import (
+    BusinessError,
+    ConnectionFailed,
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    KitError,
+    PayloadTooLarge,
+    RateLimited,
+    Unavailable,
+)
+from kit.transport.grpc import client_endpoint, service_handler, unary
+from trimsvc.pb.trim_pb2 import TrimRequest, TrimResponse
+
+Serve = Callable[..., Awaitable[int]]
+Connect = Callable[[int], grpc.aio.Channel]
+StartTrim = Callable[..., Awaitable[int]]
+TrimClient = Callable[..., Endpoint[str, str]]
+RawTrim = Callable[[grpc.aio.Channel], grpc.aio.UnaryUnaryMultiCallable[TrimRequest, TrimResponse]]
+S = grpc.StatusCode
+
+
+async def trim_spaces(s: str) -> str:
+    return s.replace(" ", "")
+
+
+def failing(exc: Exception) -> Endpoint[str, str]:
+    async def endpoint(s: str) -> str:
+        raise exc
+
+    return endpoint
+
+
+async def test_ok_round_trip(start_trim: StartTrim, connect: Connect, trim_client: TrimClient) -> None:
+    client = trim_client(connect(await start_trim(trim_spaces)))
+
+    assert await client("1 0 1") == "101"
+
+
+ROUND_TRIP = [
+    (BusinessError("result too long"), S.INVALID_ARGUMENT, BusinessError),
+    (InvalidArgument("s is odd"), S.INVALID_ARGUMENT, InvalidArgument),
+    (PayloadTooLarge("too big"), S.RESOURCE_EXHAUSTED, PayloadTooLarge),
+    (RateLimited("slow down", retry_after=2.5), S.RESOURCE_EXHAUSTED, RateLimited),
+    (Unavailable("no trim instance"), S.UNAVAILABLE, Unavailable),
+    # The server's own dependency refused: the server answered, so the caller sees Unavailable, not its own failure.
+    (ConnectionFailed("trim refused"), S.UNAVAILABLE, Unavailable),
+    (DeadlineExceeded("too late"), S.DEADLINE_EXCEEDED, DeadlineExceeded),
+    (TimeoutError(), S.DEADLINE_EXCEEDED, DeadlineExceeded),
+    (Internal("secret detail"), S.INTERNAL, Internal),
+    (ValueError("secret detail"), S.INTERNAL, Internal),
+]
+
+
+@pytest.mark.parametrize(("raised", "status", "seen"), ROUND_TRIP)
+async def test_error_round_trip(
+    start_trim: StartTrim,
+    connect: Connect,
+    trim_client: TrimClient,
+    raw_trim: RawTrim,
+    raised: Exception,
+    status: grpc.StatusCode,
+    seen: type[KitError],
+) -> None:
+    channel = connect(await start_trim(failing(raised)))
+
+    with pytest.raises(grpc.aio.AioRpcError) as wire:
+        await raw_trim(channel)(TrimRequest(s="x"))
+    with pytest.raises(KitError) as client_side:
+        await trim_client(channel)("x")
+
+    assert wire.value.code() is status
+    assert type(client_side.value) is seen
+    if isinstance(raised, KitError) and not isinstance(raised, Internal):
+        assert client_side.value.message == raised.message
+    assert "secret" not in (wire.value.details() or "")
+
+
+async def test_rate_limit_sends_retry_after(start_trim: StartTrim, connect: Connect, trim_client: TrimClient) -> None:
+    client = trim_client(connect(await start_trim(failing(RateLimited(retry_after=2.5)))))
+
+    with pytest.raises(RateLimited) as caught:
+        await client("x")
+
+    assert caught.value.retry_after == 2.5
+
+
+async def test_unexpected_error_is_logged_not_sent(
+    start_trim: StartTrim, connect: Connect, trim_client: TrimClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = trim_client(connect(await start_trim(failing(ValueError("password=hunter2")))))
+
+    with caplog.at_level(logging.ERROR, logger="kit.transport.grpc.server"), pytest.raises(Internal) as caught:
+        await client("x")
+
+    assert "hunter2" not in caught.value.message
+    assert any(record.exc_info and "hunter2" in str(record.exc_info[1]) for record in caplog.records)
+
+
+async def test_expected_errors_are_not_logged(
+    start_trim: StartTrim, connect: Connect, trim_client: TrimClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = trim_client(connect(await start_trim(failing(InvalidArgument("s is odd")))))
+
+    with caplog.at_level(logging.DEBUG, logger="kit.transport.grpc.server"), pytest.raises(InvalidArgument):
+        await client("x")
+
+    assert caplog.records == []
+
+
+async def add(request: tuple[int, int]) -> int:
+    total = request[0] + request[1]
+    if total >= 2**63:
+        raise BusinessError("integer overflow")
+    return total
+
+
+def sum_method(*, encode_business_error: Callable[[BusinessError], SumReply] | None) -> grpc.RpcMethodHandler[Any, Any]:
+    return unary(
+        add,
+        request_type=SumRequest,
+        decode=lambda pb: (pb.a, pb.b),
+        encode=lambda v: SumReply(v=v),
+        encode_business_error=encode_business_error,
+    )
+
+
+def encode_sum_request(request: tuple[int, int]) -> SumRequest:
+    return SumRequest(a=request[0], b=request[1])
+
+
+def decode_sum_reply(reply: SumReply) -> int:
+    if reply.err:
+        raise BusinessError(reply.err)
+    return reply.v
+
+
+async def start_sum(
+    serve: Serve, connect: Connect, encode_business_error: Callable[[BusinessError], SumReply] | None
+) -> grpc.aio.Channel:
+    method = sum_method(encode_business_error=encode_business_error)
+    return connect(await serve([service_handler("pb.Add", {"Sum": method})]))
+
+
+async def test_business_error_is_an_ok_reply_with_err(serve: Serve, connect: Connect) -> None:
+    channel = await start_sum(serve, connect, lambda exc: SumReply(err=exc.message))
+    raw = channel.unary_unary("/pb.Add/Sum", SumRequest.SerializeToString, SumReply.FromString)
+    client = client_endpoint(
+        channel,
+        "/pb.Add/Sum",
+        request_type=SumRequest,
+        response_type=SumReply,
+        encode=encode_sum_request,
+        decode=decode_sum_reply,
+    )
+
+    call = raw(SumRequest(a=2**63 - 1, b=1))
+    reply = await call
+
+    assert await call.code() is S.OK
+    assert reply.err == "integer overflow"
+    assert await client((2, 3)) == 5
+    with pytest.raises(BusinessError, match="integer overflow"):
+        await client((2**63 - 1, 1))
+
+
+async def test_failing_business_error_encoder_is_internal(serve: Serve, connect: Connect) -> None:
+    def broken(exc: BusinessError) -> SumReply:
+        raise ValueError(f"secret {exc.message}")
+
+    channel = await start_sum(serve, connect, broken)
+    raw = channel.unary_unary("/pb.Add/Sum", SumRequest.SerializeToString, SumReply.FromString)
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw(SumRequest(a=2**63 - 1, b=1))
+
+    assert caught.value.code() is S.INTERNAL
+    assert "secret" not in (caught.value.details() or "")
+
+
+async def test_business_error_without_encoder_is_invalid_argument(serve: Serve, connect: Connect) -> None:
+    channel = await start_sum(serve, connect, None)
+    raw = channel.unary_unary("/pb.Add/Sum", SumRequest.SerializeToString, SumReply.FromString)
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw(SumRequest(a=2**63 - 1, b=1))
+
+    assert caught.value.code() is S.INVALID_ARGUMENT
+    assert caught.value.details() == "integer overflow"
+
+
+async def test_decode_error_is_invalid_argument(
+    start_trim: StartTrim, connect: Connect, trim_client: TrimClient, raw_trim: RawTrim
+) -> None:
+    calls: list[str] = []
+
+    async def recording(s: str) -> str:
+        calls.append(s)
+        return s
+
+    channel = connect(await start_trim(recording))
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw_trim(channel)(TrimRequest(s=""))
+    with pytest.raises(InvalidArgument, match="s is required"):
+        await trim_client(channel)("")
+
+    assert caught.value.code() is S.INVALID_ARGUMENT
+    assert calls == []
+
+
+async def test_malformed_message_is_invalid_argument(start_trim: StartTrim, connect: Connect) -> None:
+    channel = connect(await start_trim(trim_spaces))
+    raw_bytes = channel.unary_unary("/pb.Trim/TrimSpace", None, None)
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw_bytes(b"\xff\xff\xff")
+
+    assert caught.value.code() is S.INVALID_ARGUMENT
+
+
+async def test_oversize_message_is_resource_exhausted(
+    start_trim: StartTrim, connect: Connect, trim_client: TrimClient, raw_trim: RawTrim
+) -> None:
+    channel = connect(await start_trim(trim_spaces))
+    huge = "x" * (2 * 1024 * 1024)  # under grpc's own 4 MiB default, over the kit's 1 MiB
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await raw_trim(channel)(TrimRequest(s=huge))
+    with pytest.raises(PayloadTooLarge):
+        await trim_client(channel)(huge)
+
+    assert caught.value.code() is S.RESOURCE_EXHAUSTED
+    assert await trim_client(channel)("still serving") == "stillserving"
+
+
+async def test_message_limit_can_be_changed(start_trim: StartTrim, connect: Connect, trim_client: TrimClient) -> None:
+    client = trim_client(connect(await start_trim(trim_spaces, options=[("grpc.max_receive_message_length", 64)])))
+
+    with pytest.raises(PayloadTooLarge):
+        await client("x" * 100)
+    assert await client("a b") == "ab"
