@@ -42,7 +42,7 @@ class Onion:
 
     endpoints: Set
     app: FastAPI
-    grpc_handlers: Sequence[grpc.GenericRpcHandler]
+    grpc_handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
 
 
 def build(cfg: Config, *, trimmer: Trimmer, metrics: Metrics, serving: Serving, logger: logging.Logger) -> Onion:
@@ -118,9 +118,7 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None) -> None:
             name=SERVICE, address=cfg.advertise_host, port=grpc_port, http_port=http.port, check="grpc"
         )
         registrar = Registrar(client_from_env(), registration)
-    logger.info(
-        "add serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"}
-    )
+    logger.info("add serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"})
     await run(
         http=http,
         grpc_server=grpc_server,

@@ -42,9 +42,9 @@ class _Logging:
         return v
 
 
-def business_metrics(*, integers_summed: Callable[[int], None], characters_concatenated: Callable[[int], None]) -> (
-    ServiceMiddleware
-):
+def business_metrics(
+    *, integers_summed: Callable[[int], None], characters_concatenated: Callable[[int], None]
+) -> ServiceMiddleware:
     """Counts what add does for its users: integers summed (two per Sum) and characters in Concat results."""
 
     def wrap(next_: Service) -> Service:

@@ -61,7 +61,7 @@ def grpc_factory(
             endpoint = middleware(instance)(endpoint)
 
         async def close() -> None:
-            await channel.close()
+            await channel.close(None)
 
         return endpoint, close
 

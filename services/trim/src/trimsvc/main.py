@@ -38,7 +38,7 @@ class Onion:
 
     endpoints: Set
     app: FastAPI
-    grpc_handlers: Sequence[grpc.GenericRpcHandler]
+    grpc_handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
 
 
 def build(cfg: Config, *, metrics: Metrics, serving: Serving, logger: logging.Logger) -> Onion:

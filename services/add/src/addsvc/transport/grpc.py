@@ -6,6 +6,8 @@ addsvc does; every other failure is a gRPC status.
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 
 from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
@@ -41,7 +43,7 @@ def _concat_error(exc: BusinessError) -> add_pb2.ConcatReply:
     return add_pb2.ConcatReply(err=exc.message)
 
 
-def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler]:
+def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler[Any, Any]]:
     """The gRPC handlers that serve `endpoints`."""
     methods = {
         "Sum": unary(

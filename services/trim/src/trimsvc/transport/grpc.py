@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 
 from kit.transport.grpc import service_handler, unary
@@ -20,7 +22,7 @@ def _encode(response: TrimResponse) -> trim_pb2.TrimResponse:
     return trim_pb2.TrimResponse(s=response.s)
 
 
-def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler]:
+def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler[Any, Any]]:
     """The gRPC handlers that serve `endpoints`."""
     trim_space = unary(
         endpoints.trim_space_endpoint,
