@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import grpc
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
+from support.onion import Served
 
 from addsvc import main as addmain
 from addsvc.config import Config as AddConfig
@@ -19,16 +19,6 @@ from kit.sd import FixedInstancer
 from kit.transport.grpc import start_server
 from trimsvc import main as trimmain
 from trimsvc.config import Config as TrimConfig
-
-
-@dataclass
-class Served:
-    """One service's onion: an HTTP client on its ASGI app and a channel to its gRPC server."""
-
-    http: httpx.AsyncClient
-    channel: grpc.aio.Channel
-    grpc_address: str
-    registry: CollectorRegistry
 
 
 @pytest.fixture

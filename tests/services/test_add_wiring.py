@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from conftest import Served
+from support.onion import Served
 
 from addsvc.pb import add_pb2, add_pb2_grpc
 
 INT64_MAX = 2**63 - 1
+TOO_LONG_80 = "result too long: 80 characters, the maximum is 64"
+NOT_A_STRING_CASES = ("wrong type", "bool for int", "float for int", "beyond int64", "far beyond int64")
 
 
 @pytest.mark.parametrize(
@@ -19,7 +21,12 @@ INT64_MAX = 2**63 - 1
         ("/sum", {"a": INT64_MAX, "b": 1}, 400, {"error": "integer overflow"}),
         ("/concat", {"a": "1 0 1", "b": "2"}, 200, {"v": "1012"}),
         ("/concat", {"a": " ü ", "b": "日 本"}, 200, {"v": "ü日本"}),
-        ("/concat", {"a": "x" * 40, "b": "y" * 40}, 400, {"error": "result too long: 80 characters, the maximum is 64"}),
+        (
+            "/concat",
+            {"a": "x" * 40, "b": "y" * 40},
+            400,
+            {"error": "result too long: 80 characters, the maximum is 64"},
+        ),
     ],
 )
 async def test_http(add: Served, path: str, body: object, status: int, want: object) -> None:
@@ -70,7 +77,13 @@ BAD_HTTP = [
 async def test_bad_http_input_gets_a_clear_error(
     add: Served, path: str, case: str, body: bytes, status: int, mentions: str
 ) -> None:
-    if path == "/concat" and case in ("wrong type", "bool for int", "float for int", "beyond int64", "far beyond int64"):
+    if path == "/concat" and case in (
+        "wrong type",
+        "bool for int",
+        "float for int",
+        "beyond int64",
+        "far beyond int64",
+    ):
         body = body.replace(b'"b": 2', b'"b": "x"').replace(b'"b": 0', b'"b": "x"')
         if case == "wrong type":
             body = b'{"a": 1, "b": "x"}'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from conftest import Served
+from support.onion import Served
 
 from trimsvc.pb import trim_pb2, trim_pb2_grpc
 
@@ -45,6 +45,7 @@ async def test_health_docs_metrics(trim: Served) -> None:
     assert (await trim.http.get("/health")).status_code == 200
     assert (await trim.http.get("/openapi.json")).json()["paths"]["/trim"]["post"]["responses"]["413"]
     await trim.http.post("/trim", json={"s": "a"})
-    assert 'kit_requests_total{method="TrimSpace",outcome="ok",service="trim",transport="http"} 1.0' in (
-        await trim.http.get("/metrics")
-    ).text
+    assert (
+        'kit_requests_total{method="TrimSpace",outcome="ok",service="trim",transport="http"} 1.0'
+        in (await trim.http.get("/metrics")).text
+    )
