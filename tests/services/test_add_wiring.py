@@ -103,7 +103,7 @@ async def test_long_strings_are_served_or_refused_cleanly(add: Served) -> None:
 
 @pytest.mark.parametrize("method", ["Sum", "Concat"])
 async def test_bad_grpc_input_gets_invalid_argument(add: Served, method: str) -> None:
-    call = add.channel.unary_unary(f"/pb.Add/{method}")
+    call = add.channel.unary_unary(f"/pb.Add/{method}", None, None)
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await call(b"\xff\xff\xff")  # not a protobuf message
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT

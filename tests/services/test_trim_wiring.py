@@ -35,7 +35,7 @@ async def test_bad_http_input(trim: Served, case: str, body: bytes, status: int)
 
 
 async def test_bad_grpc_input(trim: Served) -> None:
-    call = trim.channel.unary_unary("/pb.Trim/TrimSpace")
+    call = trim.channel.unary_unary("/pb.Trim/TrimSpace", None, None)
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await call(b"\x0a\xff")  # a length that runs past the end
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT

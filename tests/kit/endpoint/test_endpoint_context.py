@@ -64,7 +64,7 @@ async def test_scope_follows_into_tasks_and_stays_isolated() -> None:
         with request_scope(request_id=rid):
             return await asyncio.create_task(read())
 
-    assert await asyncio.gather(one("r1"), one("r2")) == ["r1", "r2"]
+    assert list(await asyncio.gather(one("r1"), one("r2"))) == ["r1", "r2"]
 
 
 def test_monotonic_clock_is_used() -> None:

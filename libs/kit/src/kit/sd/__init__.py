@@ -9,6 +9,7 @@ from kit.sd.endpointer import (
     InstanceEndpoint,
 )
 from kit.sd.instancer import Broadcaster, Event, FixedInstancer, Instancer, Listener
+from kit.sd.registrar import Registrar
 
 __all__ = [
     "Broadcaster",
@@ -22,4 +23,5 @@ __all__ = [
     "InstanceEndpoint",
     "Instancer",
     "Listener",
+    "Registrar",
 ]

@@ -1,0 +1,189 @@
+"""Following the passing instances of a service in Consul with blocking queries."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import consul
+
+from kit.sd.consul.client import address_of
+from kit.sd.consul.errors import CONSUL_ERRORS, ConsulPermissionDenied
+from kit.sd.consul.outage import OutageLog
+from kit.sd.consul.registration import host_port
+from kit.sd.instancer import Broadcaster, Event, Listener
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def instances_of(entries: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The sorted `host:port` set of the entries of Consul's health API: the service's address, or its node's
+    when the service registered none, and the service's port."""
+    found = set()
+    for entry in entries:
+        service = entry["Service"]
+        found.add(host_port(service.get("Address") or entry["Node"]["Address"], int(service["Port"])))
+    return tuple(sorted(found))
+
+
+class ConsulInstancer:
+    """Keeps the set of (passing) instances of one service current (implements `kit.sd.Instancer`).
+
+    `start()` reads the set once, then a background task follows it with blocking queries on Consul's health
+    API, so changes arrive as Consul sees them, without polling. When Consul cannot be reached the listeners keep
+    the last known set (they get one error event), the outage is logged once, and the query is retried with
+    exponential backoff up to `backoff_max` seconds. py-consul is synchronous: queries run in a worker thread of
+    this instancer, and `stop()` does not wait for one that is blocked in Consul (it ends within `wait`; the
+    client's request timeout is longer than `wait` by its `connections_timeout`). `sleep` is there for tests.
+    """
+
+    def __init__(
+        self,
+        client: consul.Consul,
+        service: str,
+        *,
+        tag: str | None = None,
+        passing_only: bool = True,
+        wait: str = "5s",
+        backoff_initial: float = 0.1,
+        backoff_max: float = 5.0,
+        logger: logging.Logger | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._client = client
+        self._service = service
+        self._tag = tag
+        self._passing_only = passing_only
+        self._wait = wait
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._logger = logger or logging.getLogger(__name__)
+        self._sleep = sleep
+        self._broadcaster = Broadcaster()
+        self._outage = OutageLog(self._logger)
+        self._executor: ThreadPoolExecutor | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._acl_checked = False
+
+    @property
+    def state(self) -> Event:
+        """The last event sent: the current instances, or the last known ones and the error."""
+        return self._broadcaster.state
+
+    def register(self, listener: Listener) -> None:
+        self._broadcaster.register(listener)
+
+    def deregister(self, listener: Listener) -> None:
+        self._broadcaster.deregister(listener)
+
+    async def start(self) -> None:
+        """Reads the current set (so a listener registering next gets it), then follows it in the background.
+        Consul being down is not an error here: the instancer keeps trying."""
+        if self._task is not None:
+            raise RuntimeError(f"the Consul instancer of {self._service!r} is already started")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"consul-{self._service}")
+        index: int | None = None
+        with contextlib.suppress(Exception):
+            index = await self._poll(None)
+        self._task = asyncio.create_task(self._follow(index), name=f"consul-instancer-{self._service}")
+
+    async def stop(self) -> None:
+        """Stops following Consul; listeners get no more events."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._broadcaster.clear()
+
+    async def _follow(self, index: int | None) -> None:
+        delay = self._backoff_initial
+        while True:
+            try:
+                index = await self._poll(index)
+            except Exception:
+                index = None  # after an outage, read the set at once instead of blocking on an old index
+                await self._sleep(delay)
+                delay = min(delay * 2, self._backoff_max)
+            else:
+                delay = self._backoff_initial
+
+    async def _poll(self, index: int | None) -> int | None:
+        """One query (blocking when `index` is known); returns the index for the next one. Failures are logged,
+        sent to the listeners, and raised."""
+        try:
+            raw_index, entries = await self._run(
+                self._client.health.service,
+                self._service,
+                index=None if index is None else str(index),
+                wait=self._wait,
+                passing=self._passing_only,
+                tag=self._tag,
+            )
+            new_index = int(raw_index)
+            instances = instances_of(entries or ())
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        self._outage.recovered("Consul at %s is back; following service %r", address_of(self._client), self._service)
+        self._broadcaster.update(Event(instances=instances))
+        if not instances:
+            await self._explain_empty()
+        if index is not None and new_index < index:
+            self._logger.debug(
+                "Consul index went backwards (%d < %d): Consul restarted; reading anew", new_index, index
+            )
+            return None
+        return max(new_index, 1)
+
+    def _failed(self, exc: Exception) -> None:
+        addr = address_of(self._client)
+        if isinstance(exc, consul.ACLPermissionDenied):
+            message = (
+                f"permission denied reading service {self._service!r} from Consul: set CONSUL_HTTP_TOKEN to a token "
+                f"allowed to read it (Consul at {addr} said: {exc})"
+            )
+            if self._outage.failed("acl", "%s", message, level=logging.ERROR):
+                self._broadcaster.update(Event(error=ConsulPermissionDenied(message)))
+        elif isinstance(exc, CONSUL_ERRORS):
+            if self._outage.failed(
+                "unreachable",
+                "Consul at %s unreachable, keeping the last known instances of %r: %s",
+                addr,
+                self._service,
+                exc,
+            ):
+                self._broadcaster.update(Event(error=exc))
+        elif self._outage.failed(
+            "unexpected", "unexpected error following service %r in Consul at %s: %r", self._service, addr, exc
+        ):
+            self._logger.debug("details", exc_info=exc)
+            self._broadcaster.update(Event(error=exc))
+
+    async def _explain_empty(self) -> None:
+        # With ACLs, Consul 1.8 filters what an anonymous caller may not read and answers 200 with an empty list;
+        # a missing token would look like "no instances". Ask once whether that is what happened.
+        if self._acl_checked or self._client.token:
+            return
+        self._acl_checked = True
+        try:
+            await self._run(self._client.acl.token.read_self)
+        except consul.ACLPermissionDenied:
+            self._logger.error(
+                "Consul at %s enforces ACLs and CONSUL_HTTP_TOKEN is not set: instances of service %r may be hidden "
+                "from this anonymous reader; set CONSUL_HTTP_TOKEN",
+                address_of(self._client),
+                self._service,
+            )
+        except Exception:  # ACLs disabled (401) or no answer: nothing to explain
+            return
+
+    async def _run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
