@@ -43,11 +43,20 @@ class ServiceProcess:
 
     def start(self, *, wait: float = 20.0) -> ServiceProcess:
         """Starts the process and waits (bounded) until its /health answers 200."""
+        return self.launch().wait_ready(wait=wait)
+
+    def launch(self) -> ServiceProcess:
+        """Starts the process without waiting for it."""
         env = {**os.environ, "LOG_FORMAT": "json", **self.env}
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", self.module], env=env, stdout=log, stderr=subprocess.STDOUT
             )
+        return self
+
+    def wait_ready(self, *, wait: float = 20.0) -> ServiceProcess:
+        """Waits (bounded) until /health answers 200; kills the process and raises if it never does."""
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -114,3 +123,11 @@ def add_process(tmp: Path, *, env: Mapping[str, str] = {}) -> ServiceProcess:
         {"ADD_HTTP_PORT": str(http_port), "ADD_GRPC_PORT": str(grpc_port), "ADD_GRACE": "3", **env},
         tmp / "add.log",
     )
+
+
+def stop_all(*processes: ServiceProcess, timeout: float = 15.0) -> None:
+    """SIGTERMs every process at once, then waits for each (SIGKILL past `timeout`)."""
+    for process in processes:
+        process.signal(signal.SIGTERM)
+    for process in processes:
+        process.stop(timeout=timeout)

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import consul
@@ -66,7 +66,6 @@ class ConsulInstancer:
         self._sleep = sleep
         self._broadcaster = Broadcaster()
         self._outage = OutageLog(self._logger)
-        self._executor: ThreadPoolExecutor | None = None
         self._task: asyncio.Task[None] | None = None
         self._acl_checked = False
 
@@ -86,7 +85,6 @@ class ConsulInstancer:
         Consul being down is not an error here: the instancer keeps trying."""
         if self._task is not None:
             raise RuntimeError(f"the Consul instancer of {self._service!r} is already started")
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"consul-{self._service}")
         index: int | None = None
         with contextlib.suppress(Exception):
             index = await self._poll(None)
@@ -98,8 +96,6 @@ class ConsulInstancer:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
         self._broadcaster.clear()
 
     async def _follow(self, index: int | None) -> None:
@@ -185,5 +181,33 @@ class ConsulInstancer:
             return
 
     async def _run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+        return await in_daemon_thread(functools.partial(fn, *args, **kwargs))
+
+
+def in_daemon_thread(call: Callable[[], Any]) -> asyncio.Future[Any]:
+    """Runs a blocking call in a daemon thread and returns a future of its result.
+
+    A blocking query holds its thread for up to `wait` seconds. An executor's threads are joined when the
+    interpreter exits, so a stopping service would hang that long; a daemon thread is simply dropped.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = call(), None
+        except BaseException as exc:
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, daemon=True, name="consul-query").start()
+    return future
