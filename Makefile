@@ -12,7 +12,11 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PATH := $(TOOLS)/bin:$(VENV)/bin:$(PATH)
 
-.PHONY: help install tools proto lint test test-unit test-integration fmt clean
+TRIM ?= 2
+MODE ?= auto
+STACK := $(VENV)/bin/python deploy/local/stack.py
+
+.PHONY: help install tools proto lint test test-unit fmt clean up down ps logs
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -45,6 +49,18 @@ test: install lint ## lint, then every test (unit and integration, real Consul a
 
 test-unit: ## only the tests that start no process
 	pytest -m "not integration"
+
+up: install ## start the whole stack and wait until healthy (MODE=local|docker|auto, TRIM=N trims)
+	$(STACK) --mode $(MODE) up --trim $(TRIM)
+
+down: ## stop exactly what `make up` started
+	$(STACK) --mode $(MODE) down
+
+ps: ## pid, alive, ports and health of each part
+	$(STACK) --mode $(MODE) ps
+
+logs: ## tail of every part's log (PART=add for one, FOLLOW=1 to follow)
+	$(STACK) --mode $(MODE) logs $(PART) $(if $(FOLLOW),-f)
 
 clean: ## remove caches (keeps .tools and .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

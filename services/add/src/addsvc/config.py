@@ -12,7 +12,12 @@
 | ADD_REQUEST_TIMEOUT | 2 | seconds each request may take (504 / DEADLINE_EXCEEDED past it) |
 | ADD_TRIM_ATTEMPTS | 3 | attempts per trim call, each on another instance when there is one |
 | ADD_TRIM_TIMEOUT | 0.5 | seconds all attempts of one trim call may take together |
+| ADD_BREAKER_FAILURES | 5 | consecutive failures of one trim instance that open its circuit |
+| ADD_BREAKER_RESET | 5 | seconds an open circuit waits before a trial call |
 | ADD_GRACE | 10 | seconds in-flight requests get to finish on SIGTERM |
+| ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
+| ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (x-api-key header, else address) |
+| ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |
 | TRIM_INSTANCES | unset | comma-separated trim gRPC addresses: a fixed list instead of Consul discovery |
 """
 
@@ -39,6 +44,8 @@ class Config:
     request_timeout: float = 2.0
     trim_attempts: int = 3
     trim_timeout: float = 0.5
+    breaker_failures: int = 5
+    breaker_reset: float = 5.0
     grace: float = 10.0
     trim_instances: tuple[str, ...] = ()
 
@@ -57,6 +64,8 @@ class Config:
             request_timeout=e.seconds("ADD_REQUEST_TIMEOUT", 2.0, env=env),
             trim_attempts=e.integer("ADD_TRIM_ATTEMPTS", 3, minimum=1, maximum=10, env=env),
             trim_timeout=e.seconds("ADD_TRIM_TIMEOUT", 0.5, env=env),
+            breaker_failures=e.integer("ADD_BREAKER_FAILURES", 5, minimum=1, env=env),
+            breaker_reset=e.seconds("ADD_BREAKER_RESET", 5.0, env=env),
             grace=e.seconds("ADD_GRACE", 10.0, env=env),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
         )

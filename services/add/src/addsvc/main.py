@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,13 +23,16 @@ from addsvc.service import BasicService, Service, Trimmer, trim_first
 from addsvc.transport import grpc as grpc_transport
 from addsvc.transport import http as http_transport
 from kit import log as kitlog
-from kit.endpoint import Middleware, chain
+from kit.circuitbreaker import Breaker, circuit_breaker
+from kit.endpoint import Endpoint, Middleware, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
+from kit.ratelimit import from_env as ratelimit_from_env
+from kit.ratelimit import read_config as read_ratelimit_config
 from kit.run import HttpServer, Serving, run
 from kit.sd import FixedInstancer, Instancer
 from kit.sd.consul import ConsulInstancer, Registrar, Registration, client_from_env
-from kit.sd.endpointer import DefaultEndpointer
+from kit.sd.endpointer import Closer, DefaultEndpointer
 from kit.sd.lb import RoundRobin, retry
 from kit.transport.grpc import Health, start_server
 from trimsvc import client as trimclient
@@ -45,8 +49,17 @@ class Onion:
     grpc_handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
 
 
-def build(cfg: Config, *, trimmer: Trimmer, metrics: Metrics, serving: Serving, logger: logging.Logger) -> Onion:
-    """Builds service, endpoints and transports around a given trimmer (a real client, or a fake in tests)."""
+def build(
+    cfg: Config,
+    *,
+    trimmer: Trimmer,
+    metrics: Metrics,
+    serving: Serving,
+    logger: logging.Logger,
+    env: Mapping[str, str] = os.environ,
+) -> Onion:
+    """Builds service, endpoints and transports around a given trimmer (a real client, or a fake in tests).
+    Rate limits come from `env` (ADD_RATELIMIT_*)."""
     ints = metrics.counter("add_integers_summed_total", "Integers summed by Sum.")
     chars = metrics.counter("add_characters_concatenated_total", "Characters in the results of Concat.")
     svc: Service = BasicService(max_concat_length=cfg.max_concat_length)
@@ -55,7 +68,14 @@ def build(cfg: Config, *, trimmer: Trimmer, metrics: Metrics, serving: Serving, 
     svc = mw.logging_middleware(logger)(svc)
 
     def middleware(method: str) -> Middleware[Any, Any]:
-        return chain(metrics.endpoint(method), kitlog.endpoint_logging(logger, service=SERVICE, method=method))
+        stack: list[Middleware[Any, Any]] = [
+            metrics.endpoint(method),
+            kitlog.endpoint_logging(logger, service=SERVICE, method=method),
+        ]
+        limit = ratelimit_from_env(SERVICE, method, env, on_reject=metrics.ratelimit_rejected(method))
+        if limit is not None:
+            stack.append(limit)
+        return chain(*stack)
 
     endpoints = Set.build(svc, middleware=middleware)
     app = http_transport.make_app(
@@ -77,17 +97,33 @@ def trim_instancer(cfg: Config) -> Instancer | ConsulInstancer:
 
 def trim_client(cfg: Config, instancer: Instancer, metrics: Metrics) -> tuple[Trimmer, DefaultEndpointer]:
     """The trimmer add's Concat uses: retry(attempts, timeout, RoundRobin(Endpointer(instancer, factory))), the
-    factory making a gRPC endpoint per trim instance on its own channel, counted per instance."""
+    factory making a gRPC endpoint per trim instance on its own channel, behind its own circuit breaker and
+    counted per instance; the series of an instance that leaves are dropped with its channel."""
     target = trimclient.SERVICE_NAME
 
     def per_instance(instance: str) -> Middleware[str, str]:
-        return metrics.client(target, instance)
+        on_state = metrics.circuit_state(target, instance)
+        on_state(0)
+        breaker = Breaker(
+            f"trim {instance}",
+            failures=cfg.breaker_failures,
+            reset_timeout=cfg.breaker_reset,
+            on_state=on_state,
+        )
+        return chain(metrics.client(target, instance), circuit_breaker(breaker))
 
-    endpointer = DefaultEndpointer(
-        instancer,
-        trimclient.grpc_factory(middleware=per_instance),
-        on_instances=metrics.instances_gauge(target),
-    )
+    grpc_factory = trimclient.grpc_factory(middleware=per_instance)
+
+    def factory(instance: str) -> tuple[Endpoint[Any, Any], Closer]:
+        endpoint, close = grpc_factory(instance)
+
+        async def closer() -> None:
+            await close()
+            metrics.remove_endpoint(target, instance)
+
+        return endpoint, closer
+
+    endpointer = DefaultEndpointer(instancer, factory, on_instances=metrics.instances_gauge(target))
     endpoint = retry(
         cfg.trim_attempts, cfg.trim_timeout, RoundRobin(endpointer), on_retry=metrics.retry_counter(target)
     )
@@ -135,7 +171,9 @@ def main() -> None:
     kitlog.from_env(service=SERVICE)
     try:
         cfg = Config.from_env()
-    except ConfigError as exc:
+        for method in ("Sum", "Concat"):
+            read_ratelimit_config(SERVICE, method, os.environ)
+    except (ConfigError, ValueError) as exc:
         print(f"addsvc: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     uvloop.run(serve(cfg))

@@ -51,8 +51,12 @@ def grpc_factory(
     timeout: float | None = None,
     middleware: InstanceMiddleware | None = None,
     channel_options: Sequence[tuple[str, Any]] = (),
+    close_grace: float = 5.0,
 ) -> Factory:
-    """A kit.sd Factory: for each instance, a TrimSpace endpoint on its own channel, and a closer for that channel."""
+    """A kit.sd Factory: for each instance, a TrimSpace endpoint on its own channel, and a closer for that channel.
+
+    An instance leaves the set as it starts draining; the closer gives calls still in flight on its channel
+    `close_grace` seconds to finish instead of cutting them off."""
 
     def factory(instance: str) -> tuple[Endpoint[Any, Any], Closer]:
         channel = grpc.aio.insecure_channel(instance, options=list(channel_options))
@@ -61,7 +65,7 @@ def grpc_factory(
             endpoint = middleware(instance)(endpoint)
 
         async def close() -> None:
-            await channel.close(None)
+            await channel.close(close_grace)
 
         return endpoint, close
 

@@ -10,6 +10,7 @@
 | TRIM_MAX_BODY_BYTES | 65536 | largest HTTP body accepted (413 past it) |
 | TRIM_REQUEST_TIMEOUT | 2 | seconds each request may take (504 / DEADLINE_EXCEEDED past it) |
 | TRIM_GRACE | 10 | seconds in-flight requests get to finish on SIGTERM |
+| TRIM_RATELIMIT_TRIMSPACE | unset | `<rate>/<burst>` for all callers; `_PER_CLIENT` and `_MODE` as for add |
 | TRIM_DELAY | unset | fault injection: seconds every TrimSpace waits first (for deadline tests) |
 """
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from kit import log as kitlog
 from kit.endpoint import Middleware, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
+from kit.ratelimit import from_env as ratelimit_from_env
+from kit.ratelimit import read_config as read_ratelimit_config
 from kit.run import HttpServer, Serving, run
 from kit.sd.consul import Registrar, Registration, client_from_env
 from kit.transport.grpc import Health, start_server
@@ -41,14 +44,28 @@ class Onion:
     grpc_handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
 
 
-def build(cfg: Config, *, metrics: Metrics, serving: Serving, logger: logging.Logger) -> Onion:
-    """Builds service, endpoints and transports."""
+def build(
+    cfg: Config,
+    *,
+    metrics: Metrics,
+    serving: Serving,
+    logger: logging.Logger,
+    env: Mapping[str, str] = os.environ,
+) -> Onion:
+    """Builds service, endpoints and transports. Rate limits come from `env` (TRIM_RATELIMIT_*)."""
     svc: Service = BasicService()
     if cfg.delay > 0:
         svc = delayed(cfg.delay)(svc)
 
     def middleware(method: str) -> Middleware[Any, Any]:
-        return chain(metrics.endpoint(method), kitlog.endpoint_logging(logger, service=SERVICE, method=method))
+        stack: list[Middleware[Any, Any]] = [
+            metrics.endpoint(method),
+            kitlog.endpoint_logging(logger, service=SERVICE, method=method),
+        ]
+        limit = ratelimit_from_env(SERVICE, method, env, on_reject=metrics.ratelimit_rejected(method))
+        if limit is not None:
+            stack.append(limit)
+        return chain(*stack)
 
     endpoints = Set.build(svc, middleware=middleware)
     app = http_transport.make_app(
@@ -89,7 +106,9 @@ def main() -> None:
     kitlog.from_env(service=SERVICE)
     try:
         cfg = Config.from_env()
-    except ConfigError as exc:
+        for method in ("TrimSpace",):
+            read_ratelimit_config(SERVICE, method, os.environ)
+    except (ConfigError, ValueError) as exc:
         print(f"trimsvc: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     uvloop.run(serve(cfg))

@@ -1,0 +1,143 @@
+"""What the local stack runs: one `Spec` per process (argv, environment, ports, health URL), in start order, and
+the readiness checks that say the whole stack is up. Pure: nothing here starts or asks anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import probes
+from .ports import Ports
+from .prometheus import PrometheusFiles
+from .tools import Tools
+from .wait import Check
+
+HOST = "127.0.0.1"
+
+# a stray fixed list would bypass Consul, which is the point of the stack
+_DROPPED = ("TRIM_INSTANCES",)
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """One process of the stack, before it is started."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    ports: Mapping[str, int] = field(default_factory=dict)
+    health: str = ""
+
+
+def consul(tools: Tools, ports: Ports) -> Spec:
+    """A Consul agent in dev mode (in-memory server, UI) on 127.0.0.1 only."""
+    argv = (
+        str(tools.consul), "agent", "-dev", "-ui", "-node=kit-stack",
+        f"-client={HOST}", f"-bind={HOST}",
+        f"-http-port={ports.consul_http}", f"-server-port={ports.consul_server}",
+        f"-serf-lan-port={ports.consul_serf_lan}", f"-serf-wan-port={ports.consul_serf_wan}",
+        "-dns-port=-1", "-grpc-port=-1",
+    )  # fmt: skip
+    return Spec(
+        "consul",
+        argv,
+        ports={"http": ports.consul_http},
+        health=f"http://{HOST}:{ports.consul_http}/v1/status/leader",
+    )
+
+
+def prometheus(tools: Tools, ports: Ports, files: PrometheusFiles, data: Path) -> Spec:
+    """Prometheus with the rendered config, its data in the run folder, and the project's console templates."""
+    argv = [
+        str(tools.prometheus),
+        f"--config.file={files.config}",
+        f"--web.listen-address={HOST}:{ports.prometheus}",
+        f"--storage.tsdb.path={data}",
+        "--storage.tsdb.retention.time=1d",
+    ]
+    if files.consoles is not None:
+        argv.append(f"--web.console.templates={files.consoles}")
+    if files.console_libraries is not None:
+        argv.append(f"--web.console.libraries={files.console_libraries}")
+    if tools.web_assets is not None:
+        argv.append(f"--web.local-assets={tools.web_assets}")
+    return Spec(
+        "prometheus", tuple(argv), ports={"http": ports.prometheus}, health=f"http://{HOST}:{ports.prometheus}/-/ready"
+    )
+
+
+def trim(tools: Tools, ports: Ports, index: int, base_env: Mapping[str, str]) -> Spec:
+    """Trim instance `index` (from 1), registered in the stack's Consul."""
+    grpc_port, http_port = ports.trim(index)
+    env = {
+        **base_env,
+        "TRIM_HOST": HOST,
+        "TRIM_GRPC_PORT": str(grpc_port),
+        "TRIM_HTTP_PORT": str(http_port),
+        "TRIM_REGISTER": "true",
+    }
+    return Spec(
+        f"trim-{index}",
+        (str(tools.python), "-m", "trimsvc"),
+        env,
+        {"grpc": grpc_port, "http": http_port},
+        f"http://{HOST}:{http_port}/health",
+    )
+
+
+def add(tools: Tools, ports: Ports, base_env: Mapping[str, str]) -> Spec:
+    """The add service, finding the trims through the stack's Consul."""
+    env = {
+        **base_env,
+        "ADD_HOST": HOST,
+        "ADD_HTTP_PORT": str(ports.add_http),
+        "ADD_GRPC_PORT": str(ports.add_grpc),
+        "ADD_REGISTER": "true",
+    }
+    return Spec(
+        "add",
+        (str(tools.python), "-m", "addsvc"),
+        env,
+        {"http": ports.add_http, "grpc": ports.add_grpc},
+        f"http://{HOST}:{ports.add_http}/health",
+    )
+
+
+def service_env(env: Mapping[str, str], ports: Ports) -> dict[str, str]:
+    """The environment every service of the stack gets: the caller's, pointed at the stack's Consul."""
+    out = {k: v for k, v in env.items() if k not in _DROPPED}
+    out["CONSUL_HTTP_ADDR"] = f"{HOST}:{ports.consul_http}"
+    out["PYTHONUNBUFFERED"] = "1"
+    return out
+
+
+def services(tools: Tools, ports: Ports, trims: int, env: Mapping[str, str]) -> tuple[Spec, ...]:
+    """The trims, then add."""
+    base = service_env(env, ports)
+    return (*(trim(tools, ports, i, base) for i in range(1, trims + 1)), add(tools, ports, base))
+
+
+def checks(specs: Sequence[Spec], ports: Ports, trims: int) -> tuple[Check, ...]:
+    """Ready means: Consul has a leader, Prometheus is ready, every service's /health answers 200, and Consul
+    lists add and every trim with passing checks (so add can reach the trims through discovery)."""
+    consul_addr = f"{HOST}:{ports.consul_http}"
+    out: list[Check] = [Check("consul leader", lambda: probes.consul_leader(consul_addr), "consul")]
+    for spec in specs:
+        if spec.name == "consul":
+            continue
+        out.append(Check(spec.name, _ok(spec.health), spec.name))
+    out.append(Check(f"consul: {trims} trim passing", _passing(consul_addr, "trim", trims), "trim-1"))
+    out.append(Check("consul: add passing", _passing(consul_addr, "add", 1), "add"))
+    return tuple(out)
+
+
+def _ok(url: str) -> Callable[[], bool]:
+    return lambda: probes.ok(url)
+
+
+def _passing(consul_addr: str, service: str, count: int) -> Callable[[], bool]:
+    return lambda: probes.consul_passing(consul_addr, service) >= count
+
+
+__all__ = ["HOST", "Spec", "add", "checks", "consul", "prometheus", "service_env", "services", "trim"]

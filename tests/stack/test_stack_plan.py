@@ -1,0 +1,71 @@
+"""What the local stack runs (argv, environment, health URLs), and what `up` prints at the end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deploy.local.kitstack import plan
+from deploy.local.kitstack.ports import Ports
+from deploy.local.kitstack.prometheus import PrometheusFiles
+from deploy.local.kitstack.summary import Addresses, curls, summary
+from deploy.local.kitstack.tools import Tools
+
+TOOLS = Tools(Path("/t/consul"), Path("/t/prometheus"), Path("/v/python"), web_assets=Path("/t/web"))
+PORTS = Ports.from_env({"STACK_PORT_OFFSET": "10000"})
+
+
+def test_consul_is_a_dev_agent_on_loopback_with_every_port_from_the_settings() -> None:
+    spec = plan.consul(TOOLS, PORTS)
+    assert spec.argv[:4] == ("/t/consul", "agent", "-dev", "-ui")
+    for flag in ("-client=127.0.0.1", "-bind=127.0.0.1", "-http-port=18500", "-server-port=18300",
+                 "-serf-lan-port=18301", "-serf-wan-port=18302", "-dns-port=-1", "-grpc-port=-1"):  # fmt: skip
+        assert flag in spec.argv
+    assert spec.health == "http://127.0.0.1:18500/v1/status/leader"
+
+
+def test_prometheus_gets_config_consoles_and_web_assets() -> None:
+    files = PrometheusFiles(Path("/r/p.yml"), Path("/d/consoles"), None)
+    spec = plan.prometheus(TOOLS, PORTS, files, Path("/r/data"))
+    assert "--config.file=/r/p.yml" in spec.argv
+    assert "--web.listen-address=127.0.0.1:19090" in spec.argv
+    assert "--web.console.templates=/d/consoles" in spec.argv
+    assert not any(a.startswith("--web.console.libraries") for a in spec.argv)
+    assert "--web.local-assets=/t/web" in spec.argv
+    assert spec.health == "http://127.0.0.1:19090/-/ready"
+
+
+def test_services_point_at_the_stack_consul_on_consecutive_trim_ports() -> None:
+    specs = plan.services(TOOLS, PORTS, 3, {"TRIM_INSTANCES": "1.2.3.4:5", "HOME": "/h", "ADD_HOST": "0.0.0.0"})
+    assert [s.name for s in specs] == ["trim-1", "trim-2", "trim-3", "add"]
+    third, add = specs[2], specs[3]
+    assert third.argv == ("/v/python", "-m", "trimsvc")
+    assert (third.env["TRIM_GRPC_PORT"], third.env["TRIM_HTTP_PORT"]) == ("18977", "18987")
+    assert third.health == "http://127.0.0.1:18987/health"
+    assert add.env["ADD_HOST"] == "127.0.0.1"
+    assert (add.env["ADD_HTTP_PORT"], add.env["ADD_GRPC_PORT"]) == ("18080", "18081")
+    for spec in specs:
+        assert spec.env["CONSUL_HTTP_ADDR"] == "127.0.0.1:18500"
+        assert "TRIM_INSTANCES" not in spec.env
+        assert spec.env["HOME"] == "/h"
+
+
+def test_ready_means_leader_every_health_and_consul_passing() -> None:
+    specs = [plan.consul(TOOLS, PORTS), *plan.services(TOOLS, PORTS, 2, {})]
+    names = [c.name for c in plan.checks(specs, PORTS, 2)]
+    assert names == ["consul leader", "trim-1", "trim-2", "add", "consul: 2 trim passing", "consul: add passing"]
+
+
+def test_curls_call_sum_concat_and_metrics_on_add() -> None:
+    sum_, concat, metrics = curls("http://127.0.0.1:8080")
+    assert """-d '{"a": 1, "b": 2}' http://127.0.0.1:8080/sum""" in sum_
+    assert "http://127.0.0.1:8080/concat" in concat
+    assert "Content-Type: application/json" in concat
+    assert metrics.startswith("curl -s http://127.0.0.1:8080/metrics")
+
+
+def test_summary_says_where_everything_is() -> None:
+    text = summary(Addresses.local(PORTS), trims=2, seconds=3.25, mode="local")
+    for want in ("up in 3.2s", "http://127.0.0.1:18080", "127.0.0.1:18081", "http://127.0.0.1:18500/ui/",
+                 "http://127.0.0.1:19090/", "http://127.0.0.1:19090/consoles/kit.html", "make down"):  # fmt: skip
+        assert want in text
+    assert "Grafana" in summary(Addresses.compose(), trims=2, seconds=1, mode="docker")
