@@ -53,9 +53,11 @@ class _AddContext:
 
 
 def _drop_formatter_fields(logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
-    """Drops what another handler's Formatter may have left on the record (stdlib forbids them as extras)."""
+    """Drops what another handler's Formatter may have left on the record (stdlib forbids them as extras), and
+    uvicorn's `color_message`, a copy of the event with terminal colour codes in it."""
     event_dict.pop("message", None)
     event_dict.pop("asctime", None)
+    event_dict.pop("color_message", None)
     return event_dict
 
 
