@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 import uvloop
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 
 from addsvc import middleware as mw
@@ -23,6 +24,7 @@ from addsvc.service import BasicService, Service, Trimmer, trim_first
 from addsvc.transport import grpc as grpc_transport
 from addsvc.transport import http as http_transport
 from kit import log as kitlog
+from kit import tracing as kittracing
 from kit.circuitbreaker import Breaker, circuit_breaker
 from kit.endpoint import Endpoint, Middleware, chain
 from kit.env import ConfigError
@@ -34,6 +36,7 @@ from kit.sd import FixedInstancer, Instancer
 from kit.sd.consul import ConsulInstancer, Registrar, Registration, client_from_env
 from kit.sd.endpointer import Closer, DefaultEndpointer
 from kit.sd.lb import RoundRobin, retry
+from kit.tracing import Tracing
 from kit.transport.grpc import Health, start_server
 from trimsvc import client as trimclient
 
@@ -57,6 +60,7 @@ def build(
     serving: Serving,
     logger: logging.Logger,
     env: Mapping[str, str] = os.environ,
+    tracer: Tracer | None = None,
 ) -> Onion:
     """Builds service, endpoints and transports around a given trimmer (a real client, or a fake in tests).
     Rate limits come from `env` (ADD_RATELIMIT_*)."""
@@ -84,8 +88,9 @@ def build(
         registry=metrics.registry,
         max_body_bytes=cfg.max_body_bytes,
         timeout=cfg.request_timeout,
+        tracer=tracer,
     )
-    return Onion(endpoints, app, grpc_transport.handlers(endpoints, timeout=cfg.request_timeout))
+    return Onion(endpoints, app, grpc_transport.handlers(endpoints, timeout=cfg.request_timeout, tracer=tracer))
 
 
 def trim_instancer(cfg: Config) -> Instancer | ConsulInstancer:
@@ -95,7 +100,9 @@ def trim_instancer(cfg: Config) -> Instancer | ConsulInstancer:
     return ConsulInstancer(client_from_env(), trimclient.SERVICE_NAME)
 
 
-def trim_client(cfg: Config, instancer: Instancer, metrics: Metrics) -> tuple[Trimmer, DefaultEndpointer]:
+def trim_client(
+    cfg: Config, instancer: Instancer, metrics: Metrics, *, tracer: Tracer | None = None
+) -> tuple[Trimmer, DefaultEndpointer]:
     """The trimmer add's Concat uses: retry(attempts, timeout, RoundRobin(Endpointer(instancer, factory))), the
     factory making a gRPC endpoint per trim instance on its own channel, behind its own circuit breaker and
     counted per instance; the series of an instance that leaves are dropped with its channel."""
@@ -112,7 +119,7 @@ def trim_client(cfg: Config, instancer: Instancer, metrics: Metrics) -> tuple[Tr
         )
         return chain(metrics.client(target, instance), circuit_breaker(breaker))
 
-    grpc_factory = trimclient.grpc_factory(middleware=per_instance)
+    grpc_factory = trimclient.grpc_factory(middleware=per_instance, tracer=tracer)
 
     def factory(instance: str) -> tuple[Endpoint[Any, Any], Closer]:
         endpoint, close = grpc_factory(instance)
@@ -127,10 +134,11 @@ def trim_client(cfg: Config, instancer: Instancer, metrics: Metrics) -> tuple[Tr
     endpoint = retry(
         cfg.trim_attempts, cfg.trim_timeout, RoundRobin(endpointer), on_retry=metrics.retry_counter(target)
     )
+    endpoint = kittracing.span(tracer, "trim retry", attributes={"peer.service": target})(endpoint)
     return trimclient.Client(endpoint), endpointer
 
 
-async def serve(cfg: Config, *, stop: asyncio.Event | None = None) -> None:
+async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Tracing | None = None) -> None:
     """Runs add until a signal (or `stop`): builds the onion, serves HTTP and gRPC, registers in Consul."""
     logger = logging.getLogger("addsvc")
     registry = CollectorRegistry()
@@ -138,9 +146,10 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None) -> None:
     instancer = trim_instancer(cfg)
     if isinstance(instancer, ConsulInstancer):
         await instancer.start()
-    trimmer, endpointer = trim_client(cfg, instancer, metrics)
+    tracing = tracing or Tracing()
+    trimmer, endpointer = trim_client(cfg, instancer, metrics, tracer=tracing.tracer)
     serving = Serving()
-    onion = build(cfg, trimmer=trimmer, metrics=metrics, serving=serving, logger=logger)
+    onion = build(cfg, trimmer=trimmer, metrics=metrics, serving=serving, logger=logger, tracer=tracing.tracer)
 
     health = Health([grpc_transport.SERVICE])
     serving.listen(health.set_serving)
@@ -160,7 +169,7 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None) -> None:
         grpc_server=grpc_server,
         serving=serving,
         registrar=registrar,
-        closers=(endpointer.close, instancer.stop),
+        closers=(endpointer.close, instancer.stop, tracing.close),
         grace=cfg.grace,
         stop=stop,
     )
@@ -173,10 +182,11 @@ def main() -> None:
         cfg = Config.from_env()
         for method in ("Sum", "Concat"):
             read_ratelimit_config(SERVICE, method, os.environ)
-    except (ConfigError, ValueError) as exc:
+        tracing = kittracing.from_env(service=SERVICE)
+    except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
         print(f"addsvc: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    uvloop.run(serve(cfg))
+    uvloop.run(serve(cfg, tracing=tracing))
 
 
 __all__ = ["Onion", "build", "main", "serve", "trim_instancer"]

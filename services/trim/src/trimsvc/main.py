@@ -14,9 +14,11 @@ from typing import Any
 import grpc
 import uvloop
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 
 from kit import log as kitlog
+from kit import tracing as kittracing
 from kit.endpoint import Middleware, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
@@ -24,6 +26,7 @@ from kit.ratelimit import from_env as ratelimit_from_env
 from kit.ratelimit import read_config as read_ratelimit_config
 from kit.run import HttpServer, Serving, run
 from kit.sd.consul import Registrar, Registration, client_from_env
+from kit.tracing import Tracing
 from kit.transport.grpc import Health, start_server
 from trimsvc.config import Config
 from trimsvc.endpoints import Set
@@ -51,6 +54,7 @@ def build(
     serving: Serving,
     logger: logging.Logger,
     env: Mapping[str, str] = os.environ,
+    tracer: Tracer | None = None,
 ) -> Onion:
     """Builds service, endpoints and transports. Rate limits come from `env` (TRIM_RATELIMIT_*)."""
     svc: Service = BasicService()
@@ -74,16 +78,18 @@ def build(
         registry=metrics.registry,
         max_body_bytes=cfg.max_body_bytes,
         timeout=cfg.request_timeout,
+        tracer=tracer,
     )
-    return Onion(endpoints, app, grpc_transport.handlers(endpoints, timeout=cfg.request_timeout))
+    return Onion(endpoints, app, grpc_transport.handlers(endpoints, timeout=cfg.request_timeout, tracer=tracer))
 
 
-async def serve(cfg: Config, *, stop: asyncio.Event | None = None) -> None:
+async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Tracing | None = None) -> None:
     """Runs trim until a signal (or `stop`): serves gRPC and HTTP, registers in Consul."""
     logger = logging.getLogger("trimsvc")
     metrics = Metrics(CollectorRegistry(), service=SERVICE)
     serving = Serving()
-    onion = build(cfg, metrics=metrics, serving=serving, logger=logger)
+    tracing = tracing or Tracing()
+    onion = build(cfg, metrics=metrics, serving=serving, logger=logger, tracer=tracing.tracer)
 
     health = Health([grpc_transport.SERVICE])
     serving.listen(health.set_serving)
@@ -98,7 +104,15 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None) -> None:
         )
         registrar = Registrar(client_from_env(), registration)
     logger.info("trim serving", extra={"grpc": f"{cfg.host}:{grpc_port}", "http": f"{cfg.host}:{http.port}"})
-    await run(http=http, grpc_server=grpc_server, serving=serving, registrar=registrar, grace=cfg.grace, stop=stop)
+    await run(
+        http=http,
+        grpc_server=grpc_server,
+        serving=serving,
+        registrar=registrar,
+        closers=(tracing.close,),
+        grace=cfg.grace,
+        stop=stop,
+    )
 
 
 def main() -> None:
@@ -108,10 +122,11 @@ def main() -> None:
         cfg = Config.from_env()
         for method in ("TrimSpace",):
             read_ratelimit_config(SERVICE, method, os.environ)
-    except (ConfigError, ValueError) as exc:
+        tracing = kittracing.from_env(service=SERVICE)
+    except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
         print(f"trimsvc: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    uvloop.run(serve(cfg))
+    uvloop.run(serve(cfg, tracing=tracing))
 
 
 __all__ = ["Onion", "build", "main", "serve"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+from opentelemetry.trace import Tracer
 
 from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
 from addsvc.pb import add_pb2
@@ -43,7 +44,9 @@ def _concat_error(exc: BusinessError) -> add_pb2.ConcatReply:
     return add_pb2.ConcatReply(err=exc.message)
 
 
-def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler[Any, Any]]:
+def handlers(
+    endpoints: Set, *, timeout: float | None = None, tracer: Tracer | None = None
+) -> list[grpc.GenericRpcHandler[Any, Any]]:
     """The gRPC handlers that serve `endpoints`."""
     methods = {
         "Sum": unary(
@@ -63,7 +66,7 @@ def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.Gener
             timeout=timeout,
         ),
     }
-    return [service_handler(SERVICE, methods)]
+    return [service_handler(SERVICE, methods, tracer=tracer)]
 
 
 __all__ = ["SERVICE", "handlers"]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, StrictStr
 
@@ -57,6 +58,7 @@ def make_app(
     max_body_bytes: int = 65536,
     timeout: float | None = None,
     version: str = "0.1.0",
+    tracer: Tracer | None = None,
 ) -> FastAPI:
     """The HTTP API of add: /sum, /concat, /health, /metrics, /docs, /openapi.json."""
     app = new_app(
@@ -77,6 +79,7 @@ def make_app(
         timeout=timeout,
         statuses=(400, 413, 429, 500, 504),
         operation_id="sum",
+        tracer=tracer,
     )
     add_route(
         app,
@@ -91,6 +94,7 @@ def make_app(
         timeout=timeout,
         statuses=(400, 413, 429, 500, 503, 504),
         operation_id="concat",
+        tracer=tracer,
     )
     add_health_route(app, is_serving)
     add_metrics_route(app, registry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
+from opentelemetry.trace import Tracer
 
 from kit.transport.grpc import service_handler, unary
 from trimsvc.endpoints import Set, TrimRequest, TrimResponse
@@ -22,7 +23,9 @@ def _encode(response: TrimResponse) -> trim_pb2.TrimResponse:
     return trim_pb2.TrimResponse(s=response.s)
 
 
-def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.GenericRpcHandler[Any, Any]]:
+def handlers(
+    endpoints: Set, *, timeout: float | None = None, tracer: Tracer | None = None
+) -> list[grpc.GenericRpcHandler[Any, Any]]:
     """The gRPC handlers that serve `endpoints`."""
     trim_space = unary(
         endpoints.trim_space_endpoint,
@@ -31,7 +34,7 @@ def handlers(endpoints: Set, *, timeout: float | None = None) -> list[grpc.Gener
         encode=_encode,
         timeout=timeout,
     )
-    return [service_handler(SERVICE, {"TrimSpace": trim_space})]
+    return [service_handler(SERVICE, {"TrimSpace": trim_space}, tracer=tracer)]
 
 
 __all__ = ["SERVICE", "handlers"]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
+from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, StrictStr
 
@@ -38,6 +39,7 @@ def make_app(
     max_body_bytes: int = 65536,
     timeout: float | None = None,
     version: str = "0.1.0",
+    tracer: Tracer | None = None,
 ) -> FastAPI:
     """The HTTP API of trim: /trim, /health, /metrics, /docs, /openapi.json."""
     app = new_app(title="trim", version=version, description="Removes every space (U+0020) from a string.")
@@ -54,6 +56,7 @@ def make_app(
         timeout=timeout,
         statuses=(400, 413, 429, 500, 504),
         operation_id="trimSpace",
+        tracer=tracer,
     )
     add_health_route(app, is_serving)
     add_metrics_route(app, registry)

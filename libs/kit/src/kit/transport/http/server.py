@@ -10,10 +10,12 @@ from typing import Any, cast
 import orjson
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from opentelemetry.trace import Tracer
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
+from kit import tracing
 from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Req, Resp, remaining, request_scope
 from kit.errors import DeadlineExceeded
 from kit.transport.http.body import parse_json, read_body
@@ -27,13 +29,15 @@ API_KEY_HEADER = "x-api-key"
 JSON_MEDIA_TYPE = "application/json"
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
 
 class RawRoute(APIRoute):
     """An APIRoute whose endpoint already takes the Request and returns the Response: FastAPI routes to it and
     documents it, but calls it directly, with no dependency solving and no response model serialization."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        return cast(Callable[[Request], Coroutine[Any, Any, Response]], self.endpoint)
+    def get_route_handler(self) -> Handler:
+        return cast(Handler, self.endpoint)
 
 
 def add_route(
@@ -52,6 +56,7 @@ def add_route(
     statuses: Collection[int] = (400, 413, 500),
     operation_id: str | None = None,
     timeout: float | None = None,
+    tracer: Tracer | None = None,
 ) -> None:
     """Serves `endpoint` at `method path`.
 
@@ -64,6 +69,9 @@ def add_route(
     `request_model` and `response_model` only document the route in OpenAPI, with `statuses` (plus 413, 500, and
     504 when there is a timeout) answered by `{"error": ...}`. `operation_id` defaults to the path's words.
     A body-less method (GET, DELETE) with an empty body hands `None` to `decode`.
+
+    With a `tracer`, each request runs in a SERVER span `METHOD path` that continues the trace of the caller's
+    `traceparent` header (see `kit.tracing.server_span`); without one, the route does no tracing work at all.
     """
     method = method.upper()
     allows_empty = method in _BODYLESS_METHODS
@@ -86,11 +94,12 @@ def add_route(
                 return Response(orjson.dumps(error_body), status, {REQUEST_ID_HEADER: rid, **extra}, JSON_MEDIA_TYPE)
         return Response(content, 200, {REQUEST_ID_HEADER: rid}, JSON_MEDIA_TYPE)
 
+    route_handler = handle if tracer is None else _traced(handle, tracer, method, path)
     documented = set(statuses) | ({504} if timeout is not None else set())
     slug = "_".join(part for part in path.replace("-", "_").split("/") if part and "{" not in part) or "root"
     app.router.add_api_route(
         path,
-        handle,
+        route_handler,
         methods=[method],
         name=slug,
         summary=summary or None,
@@ -100,6 +109,20 @@ def add_route(
         openapi_extra=request_body_extra(app, request_model, method=method),
         route_class_override=RawRoute,
     )
+
+
+def _traced(handle: Handler, tracer: Tracer, method: str, path: str) -> Handler:
+    """Runs `handle` in a SERVER span named after the route, its status from the answer's status code."""
+    name = f"{method} {path}"
+    attributes = tracing.http_attributes(method, path)
+
+    async def traced(request: Request) -> Response:
+        with tracing.server_span(tracer, name, request.headers, attributes=attributes) as span:
+            response = await handle(request)
+            tracing.set_http_status(span, response.status_code, server=True)
+            return response
+
+    return traced
 
 
 async def _call(endpoint: Endpoint[Req, Resp], request: Req) -> Resp:

@@ -1,0 +1,55 @@
+"""Tracing on OpenTelemetry: one trace per request across services, off unless the OTEL_* variables ask for it.
+
+`from_env` gives a service its `Tracing` (the tracer, None when off, and a `close` that flushes); the transports
+take that tracer (`tracer=`) to open a SERVER span per request, continuing the caller's trace, and a CLIENT span per
+outgoing call, whose context travels in the headers or metadata (W3C `traceparent`); `span` shows a step between
+them, such as the retry and balancer in front of a remote service. Tests use `with_exporters` and an in-memory
+exporter.
+"""
+
+from kit.tracing.config import DEFAULT_OTLP_PROTOCOL, exporter_names, from_env, otlp_protocol, sampler_from_env
+from kit.tracing.exporters import PACKAGES, ExporterEntry, Finder, MissingExporter, find_exporter, load_exporter
+from kit.tracing.middleware import span
+from kit.tracing.provider import INSTRUMENTATION_SCOPE, Tracing, with_exporters
+from kit.tracing.spans import (
+    CANCELLED,
+    Attributes,
+    client_span,
+    http_attributes,
+    record_error,
+    rpc_attributes,
+    rpc_name,
+    server_attributes,
+    server_span,
+    set_grpc_status,
+    set_http_status,
+)
+
+__all__ = [
+    "CANCELLED",
+    "DEFAULT_OTLP_PROTOCOL",
+    "INSTRUMENTATION_SCOPE",
+    "PACKAGES",
+    "Attributes",
+    "ExporterEntry",
+    "Finder",
+    "MissingExporter",
+    "Tracing",
+    "client_span",
+    "exporter_names",
+    "find_exporter",
+    "from_env",
+    "http_attributes",
+    "load_exporter",
+    "otlp_protocol",
+    "record_error",
+    "rpc_attributes",
+    "rpc_name",
+    "sampler_from_env",
+    "server_attributes",
+    "server_span",
+    "set_grpc_status",
+    "set_http_status",
+    "span",
+    "with_exporters",
+]

@@ -1,0 +1,69 @@
+"""Span exporters by the names OTEL_TRACES_EXPORTER uses, imported only when asked for.
+
+The names are those of OpenTelemetry's `opentelemetry_traces_exporter` entry points: `console` comes with the SDK,
+`otlp_proto_http` and `otlp_proto_grpc` with the OTLP exporter packages. A package that is not installed costs
+nothing until its exporter is asked for, and then fails with the package to install.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any, Protocol
+
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from kit.env import ConfigError
+
+ENTRY_POINT_GROUP = "opentelemetry_traces_exporter"
+
+PACKAGES: dict[str, str] = {
+    "otlp_proto_http": "opentelemetry-exporter-otlp-proto-http",
+    "otlp_proto_grpc": "opentelemetry-exporter-otlp-proto-grpc",
+    "zipkin": "opentelemetry-exporter-zipkin",
+}
+"""The distribution that provides each exporter name the SDK itself does not."""
+
+
+class ExporterEntry(Protocol):
+    """What `load_exporter` needs of an entry point: where it points, and the class it loads."""
+
+    @property
+    def value(self) -> str: ...
+
+    def load(self) -> Any: ...
+
+
+Finder = Callable[[str], ExporterEntry | None]
+"""Finds the entry point of an exporter name, or None when no installed package provides it."""
+
+
+class MissingExporter(ConfigError):
+    """OTEL_TRACES_EXPORTER names an exporter whose package is not installed (or cannot be imported)."""
+
+
+def find_exporter(name: str) -> ExporterEntry | None:
+    """The installed entry point for exporter `name`, if any (reads package metadata, imports nothing)."""
+    return next(iter(entry_points(group=ENTRY_POINT_GROUP, name=name)), None)
+
+
+def load_exporter(name: str, *, find: Finder = find_exporter) -> SpanExporter:
+    """Imports exporter `name` and makes one; it reads its own settings (OTEL_EXPORTER_OTLP_ENDPOINT, headers,
+    timeout...) from the process environment. Raises MissingExporter naming the package to install."""
+    entry = find(name)
+    if entry is None:
+        raise MissingExporter(_missing(name, "no installed package provides it"))
+    try:
+        exporter_class = entry.load()
+    except ImportError as exc:
+        raise MissingExporter(_missing(name, f"it cannot be imported ({exc})")) from exc
+    exporter = exporter_class()
+    if not isinstance(exporter, SpanExporter):
+        raise ConfigError(f"OTEL_TRACES_EXPORTER: {name!r} ({entry.value}) is not a span exporter")
+    return exporter
+
+
+def _missing(name: str, why: str) -> str:
+    package = PACKAGES.get(name)
+    hint = f"; install {package}" if package is not None else ""
+    return f"OTEL_TRACES_EXPORTER: the {name!r} span exporter is not available: {why}{hint}"

@@ -1,0 +1,63 @@
+"""`Tracing`: the tracer a service hands its transports and middlewares, and the provider to flush on exit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
+from opentelemetry.sdk.trace.sampling import DEFAULT_ON, Sampler
+from opentelemetry.trace import Tracer
+
+INSTRUMENTATION_SCOPE = "kit"
+"""The instrumentation scope name of every span the kit makes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tracing:
+    """What a service traces with. `tracer` goes to the transports (`tracer=` of `add_route`, `unary`'s
+    `service_handler`, both `client_endpoint`s) and to `kit.tracing.span`; None means tracing is off and they do
+    no tracing work at all. `close` flushes the spans still buffered: put it among `kit.run`'s closers.
+
+    `Tracing()` is tracing switched off.
+    """
+
+    tracer: Tracer | None = None
+    provider: TracerProvider | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """True when spans are made and exported."""
+        return self.tracer is not None
+
+    async def close(self) -> None:
+        """Exports what is still buffered and shuts the exporters down (in a thread: an export may block on the
+        network for its timeout). Does nothing when tracing is off; closing twice is harmless."""
+        if self.provider is not None:
+            await asyncio.to_thread(self.provider.shutdown)
+
+
+def with_exporters(
+    exporters: Sequence[SpanExporter],
+    *,
+    service: str,
+    sampler: Sampler = DEFAULT_ON,
+    synchronous: bool = False,
+    resource: Resource | None = None,
+) -> Tracing:
+    """Tracing on a fresh provider that sends every finished span to each of `exporters`.
+
+    Spans carry `service.name` = `service` (merged over `resource`, default: OpenTelemetry's own resource with
+    what OTEL_RESOURCE_ATTRIBUTES adds). The default sampler samples a root span and follows the caller's choice
+    otherwise (`parentbased_always_on`). Spans are exported in batches from a background thread, or at the end of
+    each span with `synchronous=True` (for tests and the console). The provider is not made global: whoever needs
+    the tracer is handed it.
+    """
+    merged = (resource or Resource.create()).merge(Resource({SERVICE_NAME: service}))
+    provider = TracerProvider(sampler=sampler, resource=merged)
+    for exporter in exporters:
+        provider.add_span_processor(SimpleSpanProcessor(exporter) if synchronous else BatchSpanProcessor(exporter))
+    return Tracing(provider.get_tracer(INSTRUMENTATION_SCOPE), provider)
