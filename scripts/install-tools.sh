@@ -87,5 +87,7 @@ if [[ -x "$ROOTFS/usr/bin/prometheus" ]]; then
   [[ -e "$BIN/promtool" ]] || ln -sf "$ROOTFS/usr/bin/promtool" "$BIN/promtool"
 fi
 
-"$BIN/consul" version | head -1 >&2
-"$BIN/prometheus" --version 2>&1 | head -1 >&2
+# print the first line of each version without a pipe: `| head` would SIGPIPE the binary under pipefail
+consul_version="$("$BIN/consul" version)"
+prometheus_version="$("$BIN/prometheus" --version 2>&1)"
+printf '%s\n%s\n' "${consul_version%%$'\n'*}" "${prometheus_version%%$'\n'*}" >&2
