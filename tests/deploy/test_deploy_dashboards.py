@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from deploy.grafana import render_dashboards
+from deploy.grafana.render_dashboards import SOURCE, parse
 from integration.prometheus_server import (
     GRAFANA_DASHBOARDS,
     console_panels,
@@ -17,9 +20,6 @@ from integration.prometheus_server import (
     dashboard_queries,
     grafana_queries,
 )
-
-from deploy.grafana import render_dashboards
-from deploy.grafana.render_dashboards import SOURCE, parse
 
 GRAFANA = GRAFANA_DASHBOARDS.parent
 CONTRACT_METRICS = (

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from integration.prometheus_server import TOOLS
 
 from deploy.prometheus import render_config
 from deploy.prometheus.render_config import COMMITTED, Consul, Variant, consul_from_address, render
+from integration.prometheus_server import TOOLS
 
 PROMTOOL = TOOLS / "bin" / "promtool"
 FOLDER = render_config.HERE

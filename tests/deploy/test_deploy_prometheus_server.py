@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from integration.consul_agent import ConsulAgent
 from integration.procs import free_port
 from integration.prometheus_server import PrometheusServer, Result, console_panels, dashboard_queries

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from integration.procs import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,6 +19,8 @@ from integration.stack import calls_per_trim, load, passing, samples, wait_until
 
 pytestmark = pytest.mark.integration
 
+Stack = tuple[ServiceProcess, list[ServiceProcess]]
+
 
 def consul_env(agent: ConsulAgent, token: str | None = None) -> dict[str, str]:
     env = {"CONSUL_HTTP_ADDR": agent.addr}
@@ -35,7 +37,7 @@ def start_all(*processes: ServiceProcess) -> None:
 
 
 @pytest.fixture
-def stack(consul_agent: ConsulAgent, tmp_path: Path) -> Iterator[tuple[ServiceProcess, list[ServiceProcess]]]:
+def stack(consul_agent: ConsulAgent, tmp_path: Path) -> Iterator[Stack]:
     env = consul_env(consul_agent)
     trims = [trim_process(tmp_path, f"trim{i}", env=env) for i in (1, 2)]
     add = add_process(tmp_path, env=env)
@@ -52,7 +54,7 @@ def concat(add: ServiceProcess, a: str = "1 0 1", b: str = "2") -> httpx.Respons
     return httpx.post(f"{add.http_url}/concat", json={"a": a, "b": b}, timeout=5)
 
 
-def test_registered_passing_and_round_robin(consul_agent: ConsulAgent, stack: tuple[ServiceProcess, list]) -> None:
+def test_registered_passing_and_round_robin(consul_agent: ConsulAgent, stack: Stack) -> None:
     add, trims = stack
     services = httpx.get(f"{consul_agent.url}/v1/agent/services", timeout=5).json()
     by_name = {entry["Service"]: entry for entry in services.values()}
@@ -70,9 +72,7 @@ def test_registered_passing_and_round_robin(consul_agent: ConsulAgent, stack: tu
     assert counts == {trims[0].grpc_address: 20, trims[1].grpc_address: 20}
 
 
-def test_a_new_trim_gets_traffic_within_two_seconds(
-    consul_agent: ConsulAgent, stack: tuple[ServiceProcess, list], tmp_path: Path
-) -> None:
+def test_a_new_trim_gets_traffic_within_two_seconds(consul_agent: ConsulAgent, stack: Stack, tmp_path: Path) -> None:
     add, _ = stack
     third = trim_process(tmp_path, "trim3", env=consul_env(consul_agent)).start()
     try:
@@ -89,7 +89,7 @@ def test_a_new_trim_gets_traffic_within_two_seconds(
         third.stop()
 
 
-def test_kill_9_under_load_fails_no_request(consul_agent: ConsulAgent, stack: tuple[ServiceProcess, list]) -> None:
+def test_kill_9_under_load_fails_no_request(consul_agent: ConsulAgent, stack: Stack) -> None:
     add, trims = stack
     victim = trims[0]
 
@@ -104,17 +104,13 @@ def test_kill_9_under_load_fails_no_request(consul_agent: ConsulAgent, stack: tu
         assert result.statuses[200] > 100
 
     asyncio.run(scenario())
-    wait_until(
-        lambda: len(passing(consul_agent.addr, "trim")) == 1, timeout=15, what="Consul to drop the killed trim"
-    )
+    wait_until(lambda: len(passing(consul_agent.addr, "trim")) == 1, timeout=15, what="Consul to drop the killed trim")
     retries = sum(value for _, value in samples(add, "kit_retries_total"))
     assert retries >= 1  # the gap was covered by retries, not by luck
 
 
-def test_consul_outage_keeps_last_set_and_reregisters(
-    consul_agent: ConsulAgent, stack: tuple[ServiceProcess, list]
-) -> None:
-    add, trims = stack
+def test_consul_outage_keeps_last_set_and_reregisters(consul_agent: ConsulAgent, stack: Stack) -> None:
+    add, _ = stack
     consul_agent.stop()
     for _ in range(10):
         assert concat(add).json() == {"v": "1012"}

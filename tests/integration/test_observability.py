@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +15,8 @@ from integration.prometheus_server import PrometheusServer, dashboard_queries
 from integration.stack import passing, wait_until
 
 pytestmark = pytest.mark.integration
+
+Observed = tuple[PrometheusServer, ServiceProcess, list[ServiceProcess]]
 
 CONTRACT_LABELS = {
     "kit_requests_total": {"service", "method", "transport", "outcome"},
@@ -30,7 +31,9 @@ CONTRACT_LABELS = {
 
 
 @pytest.fixture(scope="module")
-def observed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PrometheusServer, ServiceProcess, list]]:
+def observed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Observed]:
     tmp = tmp_path_factory.mktemp("observability")
     (tmp / "consul").mkdir()
     agent = ConsulAgent(tmp / "consul").start()
@@ -73,7 +76,9 @@ def up_targets(prometheus: PrometheusServer) -> dict[str, str]:
     }
 
 
-def test_discovers_every_instance_through_consul(observed: tuple[PrometheusServer, ServiceProcess, list]) -> None:
+def test_discovers_every_instance_through_consul(
+    observed: Observed,
+) -> None:
     prometheus, add, trims = observed
     expected = {f"127.0.0.1:{p.http_port}" for p in (add, *trims)}
     # refresh_interval and scrape_interval are 5 s: two of each is plenty
@@ -83,7 +88,7 @@ def test_discovers_every_instance_through_consul(observed: tuple[PrometheusServe
 
 
 def test_contract_metrics_with_labels_and_both_trims_serving(
-    observed: tuple[PrometheusServer, ServiceProcess, list],
+    observed: Observed,
 ) -> None:
     prometheus, add, trims = observed
     traffic(add)
@@ -105,7 +110,9 @@ def test_contract_metrics_with_labels_and_both_trims_serving(
     assert {"ok", "business", "rate_limited"} <= outcomes
 
 
-def test_every_dashboard_query_returns_data(observed: tuple[PrometheusServer, ServiceProcess, list]) -> None:
+def test_every_dashboard_query_returns_data(
+    observed: Observed,
+) -> None:
     prometheus, add, _ = observed
     traffic(add)
     queries = dashboard_queries()
@@ -123,7 +130,7 @@ def test_every_dashboard_query_returns_data(observed: tuple[PrometheusServer, Se
     wait_until(lambda: not empty(), timeout=30, what=f"data for every dashboard query (still empty: {empty()})")
 
 
-def test_consoles_render(observed: tuple[PrometheusServer, ServiceProcess, list]) -> None:
+def test_consoles_render(observed: Observed) -> None:
     prometheus, _, _ = observed
     page = prometheus.get("/consoles/kit.html")
     assert page.status_code == 200

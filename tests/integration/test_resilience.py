@@ -40,9 +40,7 @@ def consul_env(consul_agent: ConsulAgent) -> dict[str, str]:
 
 
 @pytest.fixture
-def two_trims(
-    consul_agent: ConsulAgent, consul_env: dict[str, str], tmp_path: Path
-) -> Iterator[list[ServiceProcess]]:
+def two_trims(consul_agent: ConsulAgent, consul_env: dict[str, str], tmp_path: Path) -> Iterator[list[ServiceProcess]]:
     trims = [trim_process(tmp_path, f"trim{i}", env=consul_env) for i in (1, 2)]
     start_all(*trims)
     wait_until(lambda: len(passing(consul_agent.addr, "trim")) == 2, timeout=15, what="two passing trims")
@@ -138,7 +136,7 @@ def test_rate_limit_per_client(consul_env: dict[str, str], two_trims: list[Servi
             codes = []
             for _ in range(10):
                 try:
-                    stub.Sum(add_pb2.SumRequest(a=1, b=2), metadata=[("x-api-key", "grpc-client")])
+                    stub.Sum(add_pb2.SumRequest(a=1, b=2), metadata=(("x-api-key", "grpc-client"),))
                     codes.append(grpc.StatusCode.OK)
                 except grpc.RpcError as exc:
                     codes.append(exc.code())

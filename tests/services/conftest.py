@@ -9,7 +9,6 @@ import grpc
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
-from support.onion import Served
 
 from addsvc import main as addmain
 from addsvc.config import Config as AddConfig
@@ -17,6 +16,7 @@ from kit.metrics import Metrics
 from kit.run import Serving
 from kit.sd import FixedInstancer
 from kit.transport.grpc import start_server
+from support.onion import Served
 from trimsvc import main as trimmain
 from trimsvc.config import Config as TrimConfig
 

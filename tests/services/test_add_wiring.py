@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from support.onion import Served
 
 from addsvc.pb import add_pb2, add_pb2_grpc
+from support.onion import Served
 
 INT64_MAX = 2**63 - 1
 TOO_LONG_80 = "result too long: 80 characters, the maximum is 64"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from support.onion import Served
 
+from support.onion import Served
 from trimsvc.pb import trim_pb2, trim_pb2_grpc
 
 
