@@ -119,7 +119,7 @@ def test_consul_outage_keeps_last_set_and_reregisters(consul_agent: ConsulAgent,
     consul_agent.start()  # same ports, empty catalogue: a dev agent forgets everything
     wait_until(
         lambda: len(passing(consul_agent.addr, "trim")) == 2 and len(passing(consul_agent.addr, "add")) == 1,
-        timeout=20,
+        timeout=30,
         what="every service registered again after the Consul restart",
     )
     assert concat(add).json() == {"v": "1012"}

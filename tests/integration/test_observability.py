@@ -12,7 +12,7 @@ import pytest
 from integration.consul_agent import ConsulAgent
 from integration.procs import ServiceProcess, add_process, stop_all, trim_process
 from integration.prometheus_server import PrometheusServer, dashboard_queries
-from integration.stack import passing, wait_until
+from integration.stack import passing, samples, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +48,9 @@ def observed(
         for process in (*trims, add):
             process.wait_ready()
         wait_until(lambda: len(passing(agent.addr, "trim")) == 2, timeout=15, what="two passing trims")
+        wait_until(
+            lambda: sum(value for _, value in samples(add, "kit_sd_instances")) == 2, timeout=10, what="add to see both"
+        )
         yield prometheus, add, trims
     finally:
         stop_all(add, *trims)

@@ -196,16 +196,28 @@ async def test_callback_stopping_at_the_first_failure() -> None:
 
 
 async def test_timeout_bounds_all_attempts_and_names_them() -> None:
-    script = Script(a_1=ConnectionFailed("a refused"), b_2="hang")
+    script = Script(a_1=ConnectionFailed("a refused"), b_2="hang", c_3="hang")
     started = time.monotonic()
     with pytest.raises(DeadlineExceeded) as caught:
-        await retry(3, 0.02, script.round_robin())("x")
+        await retry(3, 0.03, script.round_robin())("x")
     assert time.monotonic() - started < 2.0
     assert not isinstance(caught.value, RetryError)
     message = str(caught.value)
-    assert message.startswith("deadline exceeded after 0.02 s: ")
+    assert message.startswith("deadline exceeded after 0.03 s: ")
     assert "#1 a:1: ConnectionFailed: a refused" in message
-    assert "#2 b:2: no answer yet" in message
+    # the second instance hangs through its share of the budget; the last attempt, on the third, has what is left
+    # and hangs past it (which of b and c comes first depends on a's ejection shifting the rotation)
+    second, third = script.calls[1:]
+    assert f"#2 {second}: DeadlineExceeded: no answer within" in message
+    assert message.endswith(f"#3 {third}: no answer yet")
+    assert sorted(script.calls) == ["a:1", "b:2", "c:3"]
+
+
+async def test_a_hung_instance_gets_only_its_share_and_another_answers() -> None:
+    script = Script(a_1="hang", b_2=None)
+    started = time.monotonic()
+    assert await retry(3, 0.3, script.round_robin())("x") is not None
+    assert time.monotonic() - started < 0.3  # answered by b after a's share (0.1 s), not at the budget's end
     assert script.calls == ["a:1", "b:2"]
 
 
@@ -213,7 +225,9 @@ async def test_request_deadline_shorter_than_timeout_wins() -> None:
     script = Script(a_1="hang")
     with request_scope(timeout=0.02), pytest.raises(DeadlineExceeded) as caught:
         await retry(3, 60.0, script.round_robin())("x")
-    assert "#1 a:1: no answer yet" in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith("deadline exceeded after 0.02 s: #1 a:1: DeadlineExceeded: no answer within 0.0066")
+    assert message.endswith("#3 a:1: no answer yet")
 
 
 async def test_spent_request_deadline_makes_no_attempt() -> None:

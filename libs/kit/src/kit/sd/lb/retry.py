@@ -66,7 +66,9 @@ def retry(
     instance this call has not tried yet while there is one.
 
     `timeout` bounds the whole call, all attempts together, and so does the request's own deadline when it is
-    sooner; the attempts run with the request deadline narrowed to that budget, so client transports pass it on.
+    sooner. Each attempt but the last gets an even share of what is left of that budget (with 3 attempts and
+    500 ms, a hung instance costs at most about 167 ms before the next instance is tried), and runs with the request
+    deadline narrowed to its share, so client transports pass it on and the instance stops work nobody waits for.
     When the budget runs out the call raises DeadlineExceeded naming the attempts so far. Errors that are not
     failures (`kit.errors.is_failure`) are raised at once; NoEndpoints from the balancer ends the call as it is;
     spent attempts raise RetryError. `callback(attempt, error)` hears every failure and may stop the retries;
@@ -78,7 +80,8 @@ def retry(
         raise ValueError(f"timeout must be positive, not {timeout}")
     keep_trying = _always if callback is None else callback
 
-    async def attempt_all(request: Any, errors: list[BaseException], tried: list[str]) -> Any:
+    async def attempt_all(request: Any, errors: list[BaseException], tried: list[str], ends_at: float) -> Any:
+        loop = asyncio.get_running_loop()
         for attempt in range(1, max_attempts + 1):
             try:
                 chosen = balancer.pick(exclude=frozenset(tried))
@@ -89,8 +92,22 @@ def retry(
             if attempt > 1 and on_retry is not None:
                 on_retry()
             tried.append(chosen.instance)
+            attempts_left = max_attempts - attempt + 1
             try:
-                return await chosen.endpoint(request)
+                if attempts_left == 1:  # the last attempt has what is left of the budget: the outer scope bounds it
+                    return await chosen.endpoint(request)
+                # A hung instance must not eat the whole budget: each attempt but the last gets an even share of
+                # what is left, so a retry still has time to reach another instance.
+                share = (ends_at - loop.time()) / attempts_left
+                attempt_scope = asyncio.timeout(share)
+                try:
+                    async with attempt_scope:
+                        with request_scope(request_id=request_id(), timeout=share):
+                            return await chosen.endpoint(request)
+                except TimeoutError:
+                    if not attempt_scope.expired():
+                        raise
+                    raise DeadlineExceeded(f"no answer within {share:.3g} s, this attempt's share") from None
             except Exception as exc:
                 if not is_failure(exc):
                     raise
@@ -107,10 +124,11 @@ def retry(
         errors: list[BaseException] = []
         tried: list[str] = []
         scope = asyncio.timeout(budget)
+        ends_at = asyncio.get_running_loop().time() + budget
         try:
             async with scope:
                 with request_scope(request_id=request_id(), timeout=budget):
-                    return await attempt_all(request, errors, tried)
+                    return await attempt_all(request, errors, tried, ends_at)
         except TimeoutError as exc:
             if not scope.expired():
                 raise
