@@ -176,7 +176,8 @@ def test_sigterm_lets_in_flight_requests_finish(
     consul_agent: ConsulAgent, consul_env: dict[str, str], tmp_path: Path
 ) -> None:
     trim = trim_process(tmp_path, "draining", env={**consul_env, "TRIM_DELAY": "1"})
-    add = add_process(tmp_path, env={**consul_env, "ADD_TRIM_TIMEOUT": "3", "ADD_REQUEST_TIMEOUT": "5"})
+    env = {**consul_env, "ADD_TRIM_TIMEOUT": "3", "ADD_TRIM_ATTEMPTS": "1", "ADD_REQUEST_TIMEOUT": "5"}
+    add = add_process(tmp_path, env=env)
     try:
         start_all(trim, add)
         wait_until(lambda: sum(v for _, v in samples(add, "kit_sd_instances")) == 1, timeout=15, what="add sees trim")
