@@ -16,7 +16,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: help install tools proto lint test test-unit fmt clean up down ps logs
+.PHONY: help install tools proto lint test test-unit fmt clean up down ps logs bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -28,8 +28,9 @@ $(UV):
 install: $(UV) tools ## install everything: uv, the locked Python deps, Consul and Prometheus
 	$(UV) sync --frozen --python $(PYTHON)
 
-tools: ## fetch Consul and Prometheus into .tools/ unless they are on PATH
+tools: ## fetch Consul and Prometheus (and the bench's wrk, h2load, nginx) into .tools/ unless they are on PATH
 	bash scripts/install-tools.sh
+	bash scripts/install-bench-tools.sh
 
 proto: ## regenerate the committed protobuf/gRPC code beside each .proto
 	bash scripts/gen-proto.sh
@@ -41,7 +42,7 @@ fmt: ## format and auto-fix
 lint: ## ruff, mypy --strict, import-linter layer contracts
 	ruff check .
 	ruff format --check .
-	mypy libs/kit/src services/add/src services/trim/src tests
+	mypy libs/kit/src services/add/src services/trim/src bench tests
 	lint-imports
 
 test: install lint ## lint, then every test (unit and integration, real Consul and Prometheus)
@@ -61,6 +62,9 @@ ps: ## pid, alive, ports and health of each part
 
 logs: ## tail of every part's log (PART=add for one, FOLLOW=1 to follow)
 	$(STACK) --mode $(MODE) logs $(PART) $(if $(FOLLOW),-f)
+
+bench: install ## kit vs a bare FastAPI peer (~3.5 min): table, bench/results/{results.md,results.json,chart.png}
+	python -m bench.run
 
 clean: ## remove caches (keeps .tools and .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

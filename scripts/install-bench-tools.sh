@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Makes the benchmark's tools available to the project without changing the system: Debian's `wrk` (the HTTP load
+# generator), `h2load` of nghttp2-client (the gRPC one: HTTP/2 carrying gRPC frames) and `nginx` (a fixed-reply
+# server, to show that wrk is not the bottleneck).
+#
+# A tool already on PATH is used as it is. Otherwise it comes from Debian's bookworm suite, downloaded with a
+# private apt configuration and unpacked with `dpkg -x` into .tools/ (git-ignored), as scripts/install-tools.sh
+# does for Consul. wrk and h2load link against libraries the system lacks (libluajit; libev, libjansson,
+# libjemalloc and a newer libnghttp2), so those are unpacked beside them, and .tools/bin/wrk and .tools/bin/h2load
+# are small wrappers that set LD_LIBRARY_PATH. Idempotent and quick when everything is there.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$ROOT/.tools"
+BIN="$TOOLS/bin"
+ROOTFS="$TOOLS/bench-root"
+LIBS="$ROOTFS/usr/lib/x86_64-linux-gnu"
+APT="$TOOLS/apt-bookworm"
+SUITE="bookworm"
+MIRROR="${KIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+# name=version pairs; pinned so every machine gets the same builds.
+WRK_PKGS=(
+  "wrk=4.1.0-3+b2"
+  "libluajit-5.1-2=2.1.0~beta3+git20220320+dfsg-4.1+deb12u1"
+  "libluajit-5.1-common=2.1.0~beta3+git20220320+dfsg-4.1+deb12u1"
+)
+H2LOAD_PKGS=(
+  "nghttp2-client=1.52.0-1+deb12u3"
+  "libnghttp2-14=1.52.0-1+deb12u3"
+  "libev4=1:4.33-1"
+  "libjansson4=2.14-2"
+  "libjemalloc2=5.3.0-1"
+)
+NGINX_PKGS=("nginx=1.22.1-9+deb12u9")
+
+log() { printf 'install-bench-tools: %s\n' "$*" >&2; }
+
+mkdir -p "$BIN"
+
+have_on_path() {
+  local name="$1" found
+  found="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd: -)" command -v "$name" || true)"
+  if [[ -n "$found" ]]; then
+    ln -sf "$found" "$BIN/$name"
+    return 0
+  fi
+  return 1
+}
+
+apt_private() {
+  apt-get -q \
+    -o Dir::Etc::SourceList="$APT/sources.list" \
+    -o Dir::Etc::SourceParts=/dev/null \
+    -o Dir::State::Lists="$APT/lists" \
+    -o Dir::Cache="$APT/cache" \
+    -o Dir::State::Status=/dev/null \
+    -o Debug::NoLocking=true \
+    -o APT::Sandbox::User=root \
+    "$@"
+}
+
+prepare_apt() {
+  [[ -f "$APT/.updated" ]] && return 0
+  mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
+  local keyring=/usr/share/keyrings/debian-archive-bookworm-stable.gpg
+  [[ -f "$keyring" ]] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$MIRROR" "$SUITE" >"$APT/sources.list"
+  log "reading the $SUITE package index (once)"
+  apt_private update >/dev/null
+  touch "$APT/.updated"
+}
+
+fetch_and_unpack() {
+  prepare_apt
+  local debs deb
+  debs="$(mktemp -d)"
+  (cd "$debs" && apt_private download "$@" >/dev/null)
+  mkdir -p "$ROOTFS"
+  for deb in "$debs"/*.deb; do
+    dpkg -x "$deb" "$ROOTFS"
+  done
+  rm -rf "$debs"
+}
+
+# Fails loudly when an unpacked binary needs a shared library that neither the system nor .tools/ has.
+check_libs() {
+  local binary="$1" missing
+  missing="$(LD_LIBRARY_PATH="$LIBS" ldd "$binary" | grep 'not found' || true)"
+  if [[ -n "$missing" ]]; then
+    log "$binary lacks shared libraries:"
+    printf '%s\n' "$missing" >&2
+    exit 1
+  fi
+}
+
+# .tools/bin/NAME runs the unpacked binary with the unpacked libraries first on the library path.
+write_wrapper() {
+  local name="$1" binary="$2"
+  printf '#!/bin/sh\n# %s from Debian %s, unpacked by scripts/install-bench-tools.sh; its libraries live beside it.\n' \
+    "$name" "$SUITE" >"$BIN/$name"
+  printf 'LD_LIBRARY_PATH="%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "%s" "$@"\n' "$LIBS" "$binary" >>"$BIN/$name"
+  chmod +x "$BIN/$name"
+}
+
+# provide NAME BINARY-IN-ROOTFS WRAP(yes/no) PACKAGES...
+provide() {
+  local name="$1" binary="$ROOTFS/$2" wrap="$3"
+  shift 3
+  have_on_path "$name" && return 0
+  if [[ ! -x "$binary" ]]; then
+    log "fetching $name from Debian $SUITE"
+    fetch_and_unpack "$@"
+  fi
+  check_libs "$binary"
+  if [[ "$wrap" == yes ]]; then
+    write_wrapper "$name" "$binary"
+  else
+    ln -sf "$binary" "$BIN/$name"
+  fi
+}
+
+provide wrk usr/bin/wrk yes "${WRK_PKGS[@]}"
+provide h2load usr/bin/h2load yes "${H2LOAD_PKGS[@]}"
+provide nginx usr/sbin/nginx no "${NGINX_PKGS[@]}"
+
+"$BIN/wrk" --version 2>&1 | head -1 >&2 || true
+"$BIN/h2load" --version 2>&1 | head -1 >&2
+"$BIN/nginx" -v 2>&1 | head -1 >&2
