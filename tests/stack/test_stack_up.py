@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -37,9 +36,10 @@ def _free_offset() -> int:
     raise AssertionError("no free block of ports found")
 
 
-def _launch(env: Mapping[str, str], *args: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+def _launch(env: Mapping[str, str], target: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+    """Runs `make <target>` as a person would (MODE and TRIM come from `env`)."""
     return subprocess.run(
-        [sys.executable, str(LAUNCHER), *args],
+        ["make", "--no-print-directory", "-C", str(LAUNCHER.parents[2]), target],
         env=dict(env),
         capture_output=True,
         text=True,
@@ -113,7 +113,7 @@ def test_up_serves_every_call_then_down_leaves_nothing(stack_env: dict[str, str]
     _poll("every kit target up in Prometheus", lambda: _kit_targets_up(prometheus, TRIMS + 1))
 
     again = _launch(stack_env, "up")
-    assert again.returncode == 1
+    assert again.returncode != 0  # make reports the launcher's refusal as its own failure
     assert "already runs" in again.stderr
     ps = _launch(stack_env, "ps")
     assert ps.returncode == 0
@@ -134,7 +134,7 @@ def _assert_nothing_left(run: RunDir, state: State) -> None:
 def test_a_part_that_fails_stops_everything_and_shows_its_log(stack_env: dict[str, str]) -> None:
     stack_env["ADD_MAX_BODY_BYTES"] = "0"  # add refuses to start
     up = _launch(stack_env, "up")
-    assert up.returncode == 1, up.stdout + up.stderr
+    assert up.returncode != 0, up.stdout + up.stderr
     assert "add exited" in up.stderr
     assert "last lines of" in up.stderr
     assert "ADD_MAX_BODY_BYTES" in up.stderr
