@@ -16,7 +16,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: help install tools proto lint test test-unit fmt clean up down ps logs bench
+.PHONY: help install tools proto lint test test-unit fmt clean up down ps logs bench browser
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -27,6 +27,7 @@ $(UV):
 
 install: $(UV) tools ## install everything: uv, the locked Python deps, Consul and Prometheus
 	$(UV) sync --frozen --python $(PYTHON)
+	bash deploy/postman/install.sh
 
 tools: ## fetch Consul and Prometheus (and the bench's wrk, h2load, nginx) into .tools/ unless they are on PATH
 	bash scripts/install-tools.sh
@@ -65,6 +66,9 @@ logs: ## tail of every part's log (PART=add for one, FOLLOW=1 to follow)
 
 bench: install ## kit vs a bare FastAPI peer (~3.5 min): table, bench/results/{results.md,results.json,chart.png}
 	python -m bench.run
+
+browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)
+	bash scripts/install-browser.sh
 
 clean: ## remove caches (keeps .tools and .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .import_linter_cache
