@@ -17,7 +17,7 @@ ROOTFS="$TOOLS/bench-root"
 LIBS="$ROOTFS/usr/lib/x86_64-linux-gnu"
 APT="$TOOLS/apt-bookworm"
 SUITE="bookworm"
-MIRROR="${KIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+MIRROR="$(bash "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh")"
 
 # name=version pairs; pinned so every machine gets the same builds.
 WRK_PKGS=(

@@ -13,7 +13,7 @@ BIN="$TOOLS/bin"
 ROOTFS="$TOOLS/root"
 APT="$TOOLS/apt"
 SUITE="bullseye"
-MIRROR="${KIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+MIRROR="$(bash "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh")"
 
 # name=version pairs; pinned so every machine gets the same builds (see architecture.md).
 CONSUL_PKG="consul=1.8.7+dfsg1-2+b3"
