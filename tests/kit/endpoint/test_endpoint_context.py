@@ -5,7 +5,16 @@ import time
 
 import pytest
 
-from kit.endpoint import client, deadline, remaining, request_id, request_scope, sanitize_request_id, transport
+from kit.endpoint import (
+    client,
+    deadline,
+    new_request_id,
+    remaining,
+    request_id,
+    request_scope,
+    sanitize_request_id,
+    transport,
+)
 
 
 def test_outside_a_request_nothing_is_set() -> None:
@@ -72,3 +81,10 @@ def test_monotonic_clock_is_used() -> None:
     with request_scope(timeout=2.0):
         current = deadline()
         assert current is not None and before + 2.0 <= current <= time.monotonic() + 2.0
+
+
+def test_new_request_ids_are_32_hex_digits_and_do_not_repeat() -> None:
+    ids = [new_request_id() for _ in range(10_000)]
+
+    assert all(len(rid) == 32 and int(rid, 16) >= 0 for rid in ids)
+    assert len(set(ids)) == len(ids)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -122,12 +123,21 @@ async def run(
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
     grace: float = 10.0,
     stop: asyncio.Event | None = None,
+    freeze: bool = True,
 ) -> None:
     """Serves until a signal (or `stop` is set), then shuts down in order.
 
     Order on the way down: not serving -> deregister -> stop HTTP and gRPC within `grace` -> cancel `actors` ->
     await `closers`. A second signal during that skips the grace period.
+
+    With `freeze` (the default), everything built before serving (modules, the app, the onion) is moved out of
+    the garbage collector's sight while serving (`gc.freeze`), and given back on the way out.
     """
+    if freeze:
+        # The oldest generation holds every object of the imported libraries: each full collection walks them
+        # all, tens of milliseconds added to whichever requests are in flight. None of them is garbage.
+        gc.collect()
+        gc.freeze()
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
     hurry = asyncio.Event()
@@ -177,6 +187,8 @@ async def run(
             await _quietly(close(), "close")
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+        if freeze:
+            gc.unfreeze()
         _log.info("stopped")
 
 

@@ -82,8 +82,26 @@ async def test_server_sends_the_request_id_back(start_trim: StartTrim, connect: 
     made = raw_trim(channel)(TrimRequest(s="x"))
     await made
 
-    assert dict(await given.initial_metadata())["x-request-id"] == "abc-1"
-    assert dict(await made.initial_metadata())["x-request-id"] == seen.request_id
+    assert dict(await given.trailing_metadata())["x-request-id"] == "abc-1"
+    assert dict(await made.trailing_metadata())["x-request-id"] == seen.request_id
+    assert "x-request-id" not in dict(await given.initial_metadata())  # no extra write before the reply
+
+
+async def test_a_failed_call_sends_the_request_id_back_beside_its_error_code(
+    start_trim: StartTrim, connect: Connect, raw_trim: RawTrim
+) -> None:
+    async def failing(s: str) -> str:
+        raise DeadlineExceeded("too slow")
+
+    channel = connect(await start_trim(failing))
+
+    call = raw_trim(channel)(TrimRequest(s="x"), metadata=(("x-request-id", "abc-2"),))
+    with pytest.raises(grpc.aio.AioRpcError):
+        await call
+
+    trailers = dict(await call.trailing_metadata())
+    assert trailers["x-request-id"] == "abc-2"
+    assert trailers["kit-error"] == "deadline_exceeded"
 
 
 async def test_api_key_names_the_client(start_trim: StartTrim, connect: Connect, raw_trim: RawTrim) -> None:

@@ -18,6 +18,7 @@ import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
 from kit.endpoint import request_id
+from kit.log.direct import HEAD, KitHandler
 
 Format = Literal["json", "console"]
 FORMATS: tuple[Format, ...] = ("json", "console")
@@ -27,12 +28,6 @@ DEFAULT_FORMAT: Format = "json"
 
 DEFAULT_LEVEL = "INFO"
 """The level when LOG_LEVEL is not set."""
-
-_HEAD = ("ts", "level", "logger", "event", "service", "request_id")
-
-
-class _KitHandler(logging.StreamHandler[TextIO]):
-    """The root handler `configure` installs; its type lets a second call find and replace it."""
 
 
 class _AddContext:
@@ -63,7 +58,7 @@ def _drop_formatter_fields(logger: WrappedLogger, name: str, event_dict: EventDi
 
 def _ordered(logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDict:
     """Puts the common fields first, so JSON lines read the same way each time."""
-    head = {key: event_dict.pop(key) for key in _HEAD if key in event_dict}
+    head = {key: event_dict.pop(key) for key in HEAD if key in event_dict}
     head.update(event_dict)
     return head
 
@@ -126,11 +121,12 @@ def configure(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_formatter_fields, context],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_renderers(fmt, out)],
     )
-    handler = _KitHandler(out)
+    # A JSON handler also takes request lines directly (kit.log.direct), skipping the chain above.
+    handler = KitHandler(out, service=service if fmt == "json" else None)
     handler.setFormatter(formatter)
 
     root = logging.getLogger()
-    for old in [h for h in root.handlers if isinstance(h, _KitHandler)]:
+    for old in [h for h in root.handlers if isinstance(h, KitHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(number)

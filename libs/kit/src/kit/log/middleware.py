@@ -1,7 +1,8 @@
 """endpoint_logging: one log line per request, the kit's replacement for an access log.
 
 It takes a stdlib `logging.Logger` (not a structlog one): the line then shares the handlers, levels and filters of
-every other line of the process, and `Logger.isEnabledFor` makes a disabled level cost only the timing.
+every other line of the process, and `Logger.isEnabledFor` makes a disabled level cost only the timing. When the
+kit's JSON handler is the only one the line would reach, it is written there directly (see `kit.log.direct`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from kit.endpoint import Endpoint, Req, Resp, request_id, transport
 from kit.errors import error_code
+from kit.log.direct import direct_handler
 
 EVENT = "request"
 """The `event` of the request line; `method`, `outcome` and the other fields tell requests apart."""
@@ -61,6 +63,14 @@ def endpoint_logging(
             extra["request_id"] = rid
         return extra
 
+    def emit(level: int, extra: dict[str, Any], exc: BaseException | None = None) -> None:
+        # A traceback is rare and wants structlog's formatter: only lines without one take the direct way.
+        handler = direct_handler(logger, level) if exc is None else None
+        if handler is not None:
+            handler.write_fields(level, logger.name, EVENT, extra)
+        else:
+            logger.log(level, EVENT, extra=extra, exc_info=exc)
+
     def middleware(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
         async def logged(request: Req) -> Resp:
             start = perf_counter()
@@ -72,14 +82,14 @@ def endpoint_logging(
                 if logger.isEnabledFor(level):
                     extra = fields(start, outcome)
                     extra["error"] = str(exc) or type(exc).__name__
-                    logger.log(level, EVENT, extra=extra, exc_info=exc if level >= logging.ERROR else None)
+                    emit(level, extra, exc if level >= logging.ERROR else None)
                 raise
             except BaseException:
                 if logger.isEnabledFor(logging.INFO):
-                    logger.info(EVENT, extra=fields(start, _CANCELLED))
+                    emit(logging.INFO, fields(start, _CANCELLED))
                 raise
             if logger.isEnabledFor(logging.INFO):
-                logger.info(EVENT, extra=fields(start, "ok"))
+                emit(logging.INFO, fields(start, "ok"))
             return response
 
         return logged

@@ -12,33 +12,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-
-from opentelemetry.sdk.trace.sampling import (
-    ALWAYS_OFF,
-    ALWAYS_ON,
-    DEFAULT_OFF,
-    DEFAULT_ON,
-    ParentBasedTraceIdRatio,
-    Sampler,
-    TraceIdRatioBased,
-)
+from typing import TYPE_CHECKING
 
 from kit import env as kitenv
 from kit.env import ConfigError
 from kit.tracing.exporters import Finder, find_exporter, load_exporter
 from kit.tracing.provider import Tracing, with_exporters
 
+if TYPE_CHECKING:
+    # The SDK is imported when a sampler is asked for, that is when tracing is switched on.
+    from opentelemetry.sdk.trace.sampling import Sampler
+
 DEFAULT_OTLP_PROTOCOL = "http/protobuf"
 """The OTLP protocol when none is set: the OpenTelemetry specification's default (port 4318 of a collector)."""
 
 _OTLP_EXPORTERS = {"http/protobuf": "otlp_proto_http", "grpc": "otlp_proto_grpc"}
-_FIXED_SAMPLERS: dict[str, Sampler] = {
-    "always_on": ALWAYS_ON,
-    "always_off": ALWAYS_OFF,
-    "parentbased_always_on": DEFAULT_ON,
-    "parentbased_always_off": DEFAULT_OFF,
-}
-_RATIO_SAMPLERS = {"traceidratio": TraceIdRatioBased, "parentbased_traceidratio": ParentBasedTraceIdRatio}
 
 
 def from_env(*, service: str, environ: Mapping[str, str] | None = None, find: Finder = find_exporter) -> Tracing:
@@ -86,13 +74,29 @@ def otlp_protocol(environ: Mapping[str, str]) -> str:
 def sampler_from_env(environ: Mapping[str, str]) -> Sampler:
     """The sampler OTEL_TRACES_SAMPLER names (default `parentbased_always_on`), with OTEL_TRACES_SAMPLER_ARG as the
     ratio of the `*traceidratio` samplers (default 1.0)."""
+    from opentelemetry.sdk.trace.sampling import (
+        ALWAYS_OFF,
+        ALWAYS_ON,
+        DEFAULT_OFF,
+        DEFAULT_ON,
+        ParentBasedTraceIdRatio,
+        TraceIdRatioBased,
+    )
+
+    fixed_samplers: dict[str, Sampler] = {
+        "always_on": ALWAYS_ON,
+        "always_off": ALWAYS_OFF,
+        "parentbased_always_on": DEFAULT_ON,
+        "parentbased_always_off": DEFAULT_OFF,
+    }
+    ratio_samplers = {"traceidratio": TraceIdRatioBased, "parentbased_traceidratio": ParentBasedTraceIdRatio}
     name = kitenv.string("OTEL_TRACES_SAMPLER", "parentbased_always_on", env=environ).lower()
-    fixed = _FIXED_SAMPLERS.get(name)
+    fixed = fixed_samplers.get(name)
     if fixed is not None:
         return fixed
-    ratio_sampler = _RATIO_SAMPLERS.get(name)
+    ratio_sampler = ratio_samplers.get(name)
     if ratio_sampler is None:
-        known = ", ".join(sorted([*_FIXED_SAMPLERS, *_RATIO_SAMPLERS]))
+        known = ", ".join(sorted([*fixed_samplers, *ratio_samplers]))
         raise ConfigError(f"OTEL_TRACES_SAMPLER={name!r}: want one of {known}")
     raw = kitenv.string("OTEL_TRACES_SAMPLER_ARG", "1.0", env=environ)
     try:

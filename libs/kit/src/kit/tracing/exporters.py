@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Protocol
-
-from opentelemetry.sdk.trace.export import SpanExporter
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kit.env import ConfigError
+
+if TYPE_CHECKING:
+    # The SDK is imported when tracing is switched on, not by every process that imports the kit's transports.
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 ENTRY_POINT_GROUP = "opentelemetry_traces_exporter"
 
@@ -50,6 +52,8 @@ def find_exporter(name: str) -> ExporterEntry | None:
 def load_exporter(name: str, *, find: Finder = find_exporter) -> SpanExporter:
     """Imports exporter `name` and makes one; it reads its own settings (OTEL_EXPORTER_OTLP_ENDPOINT, headers,
     timeout...) from the process environment. Raises MissingExporter naming the package to install."""
+    from opentelemetry.sdk.trace.export import SpanExporter
+
     entry = find(name)
     if entry is None:
         raise MissingExporter(_missing(name, "no installed package provides it"))

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
-from opentelemetry.sdk.trace.sampling import DEFAULT_ON, Sampler
 from opentelemetry.trace import Tracer
+
+if TYPE_CHECKING:
+    # The SDK (about 1 MB of a process) is imported by `with_exporters`, when tracing is switched on.
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.sdk.trace.sampling import Sampler
 
 INSTRUMENTATION_SCOPE = "kit"
 """The instrumentation scope name of every span the kit makes."""
@@ -44,20 +48,25 @@ def with_exporters(
     exporters: Sequence[SpanExporter],
     *,
     service: str,
-    sampler: Sampler = DEFAULT_ON,
+    sampler: Sampler | None = None,
     synchronous: bool = False,
     resource: Resource | None = None,
 ) -> Tracing:
     """Tracing on a fresh provider that sends every finished span to each of `exporters`.
 
     Spans carry `service.name` = `service` (merged over `resource`, default: OpenTelemetry's own resource with
-    what OTEL_RESOURCE_ATTRIBUTES adds). The default sampler samples a root span and follows the caller's choice
-    otherwise (`parentbased_always_on`). Spans are exported in batches from a background thread, or at the end of
-    each span with `synchronous=True` (for tests and the console). The provider is not made global: whoever needs
-    the tracer is handed it.
+    what OTEL_RESOURCE_ATTRIBUTES adds). The default sampler (None) samples a root span and follows the caller's
+    choice otherwise (`parentbased_always_on`). Spans are exported in batches from a background thread, or at the
+    end of each span with `synchronous=True` (for tests and the console). The provider is not made global: whoever
+    needs the tracer is handed it.
     """
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+    from opentelemetry.sdk.trace.sampling import DEFAULT_ON
+
     merged = (resource or Resource.create()).merge(Resource({SERVICE_NAME: service}))
-    provider = TracerProvider(sampler=sampler, resource=merged)
+    provider = TracerProvider(sampler=DEFAULT_ON if sampler is None else sampler, resource=merged)
     for exporter in exporters:
         provider.add_span_processor(SimpleSpanProcessor(exporter) if synchronous else BatchSpanProcessor(exporter))
     return Tracing(provider.get_tracer(INSTRUMENTATION_SCOPE), provider)

@@ -80,8 +80,9 @@ def retry(
         raise ValueError(f"timeout must be positive, not {timeout}")
     keep_trying = _always if callback is None else callback
 
-    async def attempt_all(request: Any, errors: list[BaseException], tried: list[str], ends_at: float) -> Any:
+    async def attempt_all(request: Any, errors: list[BaseException], tried: list[str], budget: float) -> Any:
         loop = asyncio.get_running_loop()
+        ends_at = loop.time() + budget
         for attempt in range(1, max_attempts + 1):
             try:
                 chosen = balancer.pick(exclude=frozenset(tried))
@@ -93,26 +94,28 @@ def retry(
                 on_retry()
             tried.append(chosen.instance)
             attempts_left = max_attempts - attempt + 1
+            # A hung instance must not eat the whole budget: each attempt but the last gets an even share of what is
+            # left, so a retry still has time to reach another instance; the last one has all that is left. One
+            # timer and one scope per attempt: the budget's end is the last attempt's end.
+            now = loop.time()
+            last = attempts_left == 1
+            share = (ends_at - now) / attempts_left
+            attempt_scope = asyncio.timeout_at(ends_at if last else now + share)
             try:
-                if attempts_left == 1:  # the last attempt has what is left of the budget: the outer scope bounds it
-                    return await chosen.endpoint(request)
-                # A hung instance must not eat the whole budget: each attempt but the last gets an even share of
-                # what is left, so a retry still has time to reach another instance.
-                share = (ends_at - loop.time()) / attempts_left
-                attempt_scope = asyncio.timeout(share)
-                try:
-                    async with attempt_scope:
-                        with request_scope(request_id=request_id(), timeout=share):
-                            return await chosen.endpoint(request)
-                except TimeoutError:
-                    if not attempt_scope.expired():
-                        raise
-                    raise DeadlineExceeded(f"no answer within {share:.3g} s, this attempt's share") from None
+                async with attempt_scope:
+                    with request_scope(request_id=request_id(), timeout=share):
+                        return await chosen.endpoint(request)
             except Exception as exc:
-                if not is_failure(exc):
+                error: Exception = exc
+                if isinstance(exc, TimeoutError) and attempt_scope.expired():
+                    if last:
+                        spent = f"deadline exceeded after {budget:.3g} s: {_describe(errors, tried)}"
+                        raise DeadlineExceeded(spent) from (errors[-1] if errors else exc)
+                    error = DeadlineExceeded(f"no answer within {share:.3g} s, this attempt's share")
+                if not is_failure(error):
                     raise
-                errors.append(exc)
-                if not keep_trying(attempt, exc):
+                errors.append(error)
+                if not keep_trying(attempt, error):
                     break
         raise RetryError(errors, instances=tried) from errors[-1]
 
@@ -121,19 +124,6 @@ def retry(
         budget = timeout if left is None else min(timeout, left)
         if budget <= 0:
             raise DeadlineExceeded("deadline exceeded before the first attempt")
-        errors: list[BaseException] = []
-        tried: list[str] = []
-        scope = asyncio.timeout(budget)
-        ends_at = asyncio.get_running_loop().time() + budget
-        try:
-            async with scope:
-                with request_scope(request_id=request_id(), timeout=budget):
-                    return await attempt_all(request, errors, tried, ends_at)
-        except TimeoutError as exc:
-            if not scope.expired():
-                raise
-            raise DeadlineExceeded(f"deadline exceeded after {budget:.3g} s: {_describe(errors, tried)}") from (
-                errors[-1] if errors else exc
-            )
+        return await attempt_all(request, [], [], budget)
 
     return retrying

@@ -56,7 +56,10 @@ def unary(
         request_id, caller = _caller(context)
         limit = _min(timeout, context.time_remaining())
         with request_scope(request_id=request_id, timeout=limit, transport="grpc", client=caller) as rid:
-            await context.send_initial_metadata(((REQUEST_ID_HEADER, rid),))
+            # The id goes back in the trailers, which are sent with the status anyway: initial metadata of its
+            # own would cost a write and a poller wakeup of its own on every call.
+            echo = ((REQUEST_ID_HEADER, rid),)
+            context.set_trailing_metadata(echo)
             try:
                 request = decode(_parse(parse, raw))
                 if timeout is None:
@@ -71,10 +74,10 @@ def unary(
                     try:
                         return encode_business_error(exc)
                     except Exception as bug:
-                        await _abort(context, bug)
-                await _abort(context, exc)
+                        await _abort(context, bug, echo)
+                await _abort(context, exc, echo)
             except Exception as exc:
-                await _abort(context, exc)
+                await _abort(context, exc, echo)
 
     return grpc.unary_unary_rpc_method_handler(handle, response_serializer=_serialize)
 
@@ -136,11 +139,12 @@ def _number(code: Any) -> int:
     return int(code)
 
 
-async def _abort(context: ServicerContext, exc: Exception) -> NoReturn:
+async def _abort(context: ServicerContext, exc: Exception, echo: tuple[tuple[str, str], ...]) -> NoReturn:
     status = to_status(exc)
     if status is grpc.StatusCode.INTERNAL:
         _log.exception("grpc endpoint failed", exc_info=exc)
-    await context.abort(status, details(exc), trailing_metadata(exc))
+    # abort's trailers replace those set before: the request id goes along with the error's own.
+    await context.abort(status, details(exc), (*trailing_metadata(exc), *echo))
 
 
 def _parse(parse: Callable[[bytes], PbReq], raw: bytes) -> PbReq:

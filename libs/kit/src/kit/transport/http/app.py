@@ -30,6 +30,9 @@ def new_app(*, title: str, version: str, description: str = "") -> FastAPI:
         title=title,
         version=version,
         description=description,
+        # The kit traces with the tracer it is handed and counts with its own metrics; FastAPI's own telemetry
+        # would only ask, on every request, whether a global OpenTelemetry provider has appeared.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         exception_handlers={
             HTTPException: _http_exception,
             RequestValidationError: _validation_error,

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 from opentelemetry.trace import Tracer
 
@@ -23,6 +22,11 @@ from kit.errors import (
     RateLimited,
     Unavailable,
 )
+
+if TYPE_CHECKING:
+    # Imported when a call fails, not with the module: a service that only serves HTTP need not load httpx
+    # (about 1.5 MB), and whoever calls `client_endpoint` has imported it already to make the client.
+    import httpx
 
 _ERROR_BY_STATUS: dict[int, Callable[[str], KitError]] = {
     400: BusinessError,
@@ -89,6 +93,8 @@ async def _checked_send(
     client: httpx.AsyncClient, method: str, path: str, content: bytes, headers: dict[str, str], budget: float | None
 ) -> httpx.Response:
     """Sends the request; a transport failure becomes the kit error it stands for."""
+    import httpx
+
     try:
         return await _send(client, method, path, content, headers, budget)
     except httpx.TimeoutException as exc:
