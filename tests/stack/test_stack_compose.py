@@ -89,7 +89,8 @@ def test_services_listen_everywhere_find_consul_and_send_traces_to_jaeger(name: 
     env = service["environment"]
     assert env[f"{name.upper()}_HOST"] == "0.0.0.0"
     assert env["CONSUL_HTTP_ADDR"] == "consul:8500"
-    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4317"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
+    assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"  # the exporter the kit ships
     assert env["OTEL_SERVICE_NAME"] == name
     assert service["build"] == {"context": "..", "dockerfile": f"services/{name}/Dockerfile"}
     test = service["healthcheck"]["test"]
