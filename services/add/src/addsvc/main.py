@@ -6,14 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-import grpc
-import uvloop
-from fastapi import FastAPI
 from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 
@@ -23,33 +18,24 @@ from addsvc.endpoints import Set
 from addsvc.service import BasicService, Service, Trimmer, trim_first
 from addsvc.transport import grpc as grpc_transport
 from addsvc.transport import http as http_transport
-from kit import log as kitlog
+from kit import serve as kitserve
 from kit import tracing as kittracing
 from kit.circuitbreaker import Breaker, circuit_breaker
 from kit.endpoint import Endpoint, Middleware, chain
-from kit.env import ConfigError
 from kit.metrics import Metrics
-from kit.ratelimit import from_env as ratelimit_from_env
-from kit.ratelimit import read_config as read_ratelimit_config
-from kit.run import HttpServer, Serving, run
+from kit.run import Serving
 from kit.sd import FixedInstancer, Instancer
-from kit.sd.consul import ConsulInstancer, Registrar, Registration, client_from_env
+from kit.sd.consul import ConsulInstancer, client_from_env
 from kit.sd.endpointer import Closer, DefaultEndpointer
 from kit.sd.lb import RoundRobin, retry
 from kit.tracing import Tracing
-from kit.transport.grpc import Health, start_server
 from trimsvc import client as trimclient
 
 SERVICE = "add"
 
 
-@dataclass(frozen=True, slots=True)
-class Onion:
-    """add built inside out, ready to serve: the endpoints and both transports over them."""
-
-    endpoints: Set
-    app: FastAPI
-    grpc_handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
+Onion = kitserve.Onion[Set]
+"""add built inside out, ready to serve: the endpoints and both transports over them."""
 
 
 def build(
@@ -71,16 +57,7 @@ def build(
     svc = mw.business_metrics(integers_summed=ints.inc, characters_concatenated=chars.inc)(svc)
     svc = mw.logging_middleware(logger)(svc)
 
-    def middleware(method: str) -> Middleware[Any, Any]:
-        stack: list[Middleware[Any, Any]] = [
-            metrics.endpoint(method),
-            kitlog.endpoint_logging(logger, service=SERVICE, method=method),
-        ]
-        limit = ratelimit_from_env(SERVICE, method, env, on_reject=metrics.ratelimit_rejected(method))
-        if limit is not None:
-            stack.append(limit)
-        return chain(*stack)
-
+    middleware = kitserve.endpoint_middleware(service=SERVICE, metrics=metrics, logger=logger, env=env)
     endpoints = Set.build(svc, middleware=middleware)
     app = http_transport.make_app(
         endpoints,
@@ -151,42 +128,26 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
     serving = Serving()
     onion = build(cfg, trimmer=trimmer, metrics=metrics, serving=serving, logger=logger, tracer=tracing.tracer)
 
-    health = Health([grpc_transport.SERVICE])
-    serving.listen(health.set_serving)
-    grpc_server, grpc_port = await start_server(
-        onion.grpc_handlers, host=cfg.host, port=cfg.grpc_port, health=health, reflection=[grpc_transport.SERVICE]
-    )
-    http = HttpServer(onion.app, host=cfg.host, port=cfg.http_port, grace=cfg.grace)
-    registrar = None
-    if cfg.register:
-        registration = Registration(
-            name=SERVICE, address=cfg.advertise_host, port=grpc_port, http_port=http.port, check="grpc"
-        )
-        registrar = Registrar(client_from_env(), registration)
-    logger.info("add serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"})
-    await run(
-        http=http,
-        grpc_server=grpc_server,
+    await kitserve.serve(
+        onion,
+        service=SERVICE,
+        grpc_service=grpc_transport.SERVICE,
+        cfg=cfg,
         serving=serving,
-        registrar=registrar,
+        logger=logger,
         closers=(endpointer.close, instancer.stop, tracing.close),
-        grace=cfg.grace,
         stop=stop,
     )
 
 
 def main() -> None:
     """Entry point of `python -m addsvc` and the `addsvc` command."""
-    kitlog.from_env(service=SERVICE)
-    try:
-        cfg = Config.from_env()
-        for method in ("Sum", "Concat"):
-            read_ratelimit_config(SERVICE, method, os.environ)
-        tracing = kittracing.from_env(service=SERVICE)
-    except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
-        print(f"addsvc: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    uvloop.run(serve(cfg, tracing=tracing))
+    kitserve.main(
+        service=SERVICE,
+        methods=("Sum", "Concat"),
+        load=Config.from_env,
+        serve=lambda cfg, tracing: serve(cfg, tracing=tracing),
+    )
 
 
 __all__ = ["Onion", "build", "main", "serve", "trim_instancer"]

@@ -1,0 +1,138 @@
+"""What every kit service does the same way in its composition root: the standard endpoint middleware stack,
+serving the onion over gRPC and HTTP with health, reflection and a Consul registration, and a `main` that refuses
+bad configuration before anything starts. Each service's main.py keeps what is its own: building the onion."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+import grpc
+import uvloop
+from fastapi import FastAPI
+
+from kit import log as kitlog
+from kit import tracing as kittracing
+from kit.endpoint import Middleware, chain
+from kit.env import ConfigError
+from kit.metrics import Metrics
+from kit.ratelimit import from_env as ratelimit_from_env
+from kit.ratelimit import read_config as read_ratelimit_config
+from kit.run import HttpServer, Serving, run
+from kit.sd.consul import Registrar, Registration, client_from_env
+from kit.tracing import Tracing
+from kit.transport.grpc import Health, start_server
+
+S = TypeVar("S")
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)  # no slots: typing sets __orig_class__ on instances made through Onion[X](...)
+class Onion(Generic[S]):
+    """A service built inside out, ready to serve: its endpoint Set and both transports over it."""
+
+    endpoints: S
+    app: FastAPI
+    grpc_handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
+
+
+class Listening(Protocol):
+    """The part of a service's configuration that says where and how it serves."""
+
+    @property
+    def host(self) -> str: ...
+    @property
+    def http_port(self) -> int: ...
+    @property
+    def grpc_port(self) -> int: ...
+    @property
+    def advertise_host(self) -> str: ...
+    @property
+    def register(self) -> bool: ...
+    @property
+    def grace(self) -> float: ...
+
+
+def endpoint_middleware(
+    *, service: str, metrics: Metrics, logger: logging.Logger, env: Mapping[str, str] = os.environ
+) -> Callable[[str], Middleware[Any, Any]]:
+    """The middleware stack of each method: metrics outermost (so refusals are counted), the request log line,
+    then the rate limit the environment asks for (`<SERVICE>_RATELIMIT_<METHOD>...`), if any."""
+
+    def middleware(method: str) -> Middleware[Any, Any]:
+        stack: list[Middleware[Any, Any]] = [
+            metrics.endpoint(method),
+            kitlog.endpoint_logging(logger, service=service, method=method),
+        ]
+        limit = ratelimit_from_env(service, method, env, on_reject=metrics.ratelimit_rejected(method))
+        if limit is not None:
+            stack.append(limit)
+        return chain(*stack)
+
+    return middleware
+
+
+async def serve(
+    onion: Onion[Any],
+    *,
+    service: str,
+    grpc_service: str,
+    cfg: Listening,
+    serving: Serving,
+    logger: logging.Logger,
+    closers: Sequence[Callable[[], Awaitable[None]]] = (),
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serves `onion` until a signal (or `stop`): gRPC with health and reflection for `grpc_service`, HTTP, and a
+    registration in Consul (`cfg.register`) under `service` with a gRPC check; then shuts down in order."""
+    health = Health([grpc_service])
+    serving.listen(health.set_serving)
+    grpc_server, grpc_port = await start_server(
+        onion.grpc_handlers, host=cfg.host, port=cfg.grpc_port, health=health, reflection=[grpc_service]
+    )
+    http = HttpServer(onion.app, host=cfg.host, port=cfg.http_port, grace=cfg.grace)
+    registrar = None
+    if cfg.register:
+        registration = Registration(
+            name=service, address=cfg.advertise_host, port=grpc_port, http_port=http.port, check="grpc"
+        )
+        registrar = Registrar(client_from_env(), registration)
+    logger.info(f"{service} serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"})
+    await run(
+        http=http,
+        grpc_server=grpc_server,
+        serving=serving,
+        registrar=registrar,
+        closers=closers,
+        grace=cfg.grace,
+        stop=stop,
+    )
+
+
+def main(
+    *,
+    service: str,
+    methods: Sequence[str],
+    load: Callable[[], C],
+    serve: Callable[[C, Tracing], Coroutine[Any, Any, None]],
+) -> None:
+    """A service's entry point: configures logging, reads its configuration (`load`), its rate limits and its
+    tracing, exits with status 2 and one line naming the problem when any is bad, then runs `serve` on uvloop."""
+    kitlog.from_env(service=service)
+    try:
+        cfg = load()
+        for method in methods:
+            read_ratelimit_config(service, method, os.environ)
+        tracing = kittracing.from_env(service=service)
+    except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
+        print(f"{service}svc: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    uvloop.run(serve(cfg, tracing))
+
+
+__all__ = ["Listening", "Onion", "endpoint_middleware", "main", "serve"]
