@@ -17,7 +17,6 @@ ROOTFS="$TOOLS/bench-root"
 LIBS="$ROOTFS/usr/lib/x86_64-linux-gnu"
 APT="$TOOLS/apt-bookworm"
 SUITE="bookworm"
-MIRROR="$(bash "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh")"
 
 # name=version pairs; pinned so every machine gets the same builds.
 WRK_PKGS=(
@@ -38,50 +37,8 @@ log() { printf 'install-bench-tools: %s\n' "$*" >&2; }
 
 mkdir -p "$BIN"
 
-have_on_path() {
-  local name="$1" found
-  found="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd: -)" command -v "$name" || true)"
-  if [[ -n "$found" ]]; then
-    ln -sf "$found" "$BIN/$name"
-    return 0
-  fi
-  return 1
-}
-
-apt_private() {
-  apt-get -q \
-    -o Dir::Etc::SourceList="$APT/sources.list" \
-    -o Dir::Etc::SourceParts=/dev/null \
-    -o Dir::State::Lists="$APT/lists" \
-    -o Dir::Cache="$APT/cache" \
-    -o Dir::State::Status=/dev/null \
-    -o Debug::NoLocking=true \
-    -o APT::Sandbox::User=root \
-    "$@"
-}
-
-prepare_apt() {
-  [[ -f "$APT/.updated" ]] && return 0
-  mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial"
-  local keyring=/usr/share/keyrings/debian-archive-bookworm-stable.gpg
-  [[ -f "$keyring" ]] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$MIRROR" "$SUITE" >"$APT/sources.list"
-  log "reading the $SUITE package index (once)"
-  apt_private update >/dev/null
-  touch "$APT/.updated"
-}
-
-fetch_and_unpack() {
-  prepare_apt
-  local debs deb
-  debs="$(mktemp -d)"
-  (cd "$debs" && apt_private download "$@" >/dev/null)
-  mkdir -p "$ROOTFS"
-  for deb in "$debs"/*.deb; do
-    dpkg -x "$deb" "$ROOTFS"
-  done
-  rm -rf "$debs"
-}
+# shellcheck source=scripts/private-apt.sh
+source "$ROOT/scripts/private-apt.sh"
 
 # Fails loudly when an unpacked binary needs a shared library that neither the system nor .tools/ has.
 check_libs() {

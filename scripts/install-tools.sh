@@ -13,7 +13,6 @@ BIN="$TOOLS/bin"
 ROOTFS="$TOOLS/root"
 APT="$TOOLS/apt"
 SUITE="bullseye"
-MIRROR="$(bash "$(dirname "${BASH_SOURCE[0]}")/debian-mirror.sh")"
 
 # name=version pairs; pinned so every machine gets the same builds (see architecture.md).
 CONSUL_PKG="consul=1.8.7+dfsg1-2+b3"
@@ -29,48 +28,8 @@ log() { printf 'install-tools: %s\n' "$*" >&2; }
 
 mkdir -p "$BIN"
 
-have_on_path() {
-  local name="$1" found
-  found="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$BIN" | paste -sd: -)" command -v "$name" || true)"
-  if [[ -n "$found" ]]; then
-    ln -sf "$found" "$BIN/$name"
-    return 0
-  fi
-  return 1
-}
-
-apt_private() {
-  apt-get -q \
-    -o Dir::Etc::SourceList="$APT/sources.list" \
-    -o Dir::Etc::SourceParts=/dev/null \
-    -o Dir::State::Lists="$APT/lists" \
-    -o Dir::Cache="$APT/cache" \
-    -o Dir::State::Status=/dev/null \
-    -o Debug::NoLocking=true \
-    -o APT::Sandbox::User=root \
-    "$@"
-}
-
-prepare_apt() {
-  [[ -f "$APT/.updated" ]] && return 0
-  mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$APT/debs"
-  local keyring=/usr/share/keyrings/debian-archive-bullseye-stable.gpg
-  [[ -f "$keyring" ]] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$MIRROR" "$SUITE" >"$APT/sources.list"
-  log "reading the $SUITE package index (once)"
-  apt_private update >/dev/null
-  touch "$APT/.updated"
-}
-
-fetch_and_unpack() {
-  prepare_apt
-  (cd "$APT/debs" && apt_private download "$@" >/dev/null)
-  local deb
-  mkdir -p "$ROOTFS"
-  for deb in "$APT"/debs/*.deb; do
-    dpkg -x "$deb" "$ROOTFS"
-  done
-}
+# shellcheck source=scripts/private-apt.sh
+source "$ROOT/scripts/private-apt.sh"
 
 if ! have_on_path consul && [[ ! -x "$ROOTFS/usr/bin/consul" ]]; then
   log "fetching consul from Debian $SUITE"
