@@ -3,7 +3,6 @@ call sending its context in `traceparent`; and no tracing work without a tracer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,49 +11,20 @@ from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
-from pydantic import BaseModel
 
 from kit.endpoint import Endpoint
 from kit.errors import BusinessError, Internal, RateLimited, Unavailable
-from kit.transport.http import Int64, add_route, client_endpoint, model_decoder, new_app
+from kit.transport.http import client_endpoint
+from support import sum_route
+from support.sum_route import Pair, make_app
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
 TRACEPARENT = f"00-{TRACE_ID}-{PARENT_ID}-01"
 
 
-@dataclass(frozen=True)
-class Pair:
-    a: int
-    b: int
-
-
-class PairBody(BaseModel):
-    a: Int64
-    b: Int64
-
-
-class SumReply(BaseModel):
-    v: int
-
-
-def make_app(endpoint: Endpoint[Pair, int], **options: Any) -> FastAPI:
-    app = new_app(title="test", version="1.0")
-    add_route(
-        app,
-        "/sum",
-        endpoint,
-        decode=model_decoder(PairBody, lambda body: Pair(a=body.a, b=body.b)),
-        encode=lambda v: {"v": v},
-        request_model=PairBody,
-        response_model=SumReply,
-        **options,
-    )
-    return app
-
-
 def asgi_client(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://add:8080")
+    return sum_route.asgi_client(app, base_url="http://add:8080")
 
 
 async def add(pair: Pair) -> int:

@@ -1,13 +1,11 @@
 import asyncio
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from pydantic import BaseModel
 
 from kit import endpoint as kep
 from kit.errors import (
@@ -20,13 +18,8 @@ from kit.errors import (
     RateLimited,
     Unavailable,
 )
-from kit.transport.http import Int64, add_route, client_endpoint, model_decoder, new_app
-
-
-@dataclass(frozen=True)
-class Pair:
-    a: int
-    b: int
+from kit.transport.http import client_endpoint
+from support.sum_route import Pair, asgi_client, make_app
 
 
 def sum_client(client: httpx.AsyncClient, **options: Any) -> kep.Endpoint[Pair, int]:
@@ -224,15 +217,6 @@ async def test_a_refused_connection_is_connection_failed() -> None:
             await sum_client(client, timeout=5.0)(Pair(1, 2))
 
 
-class SumBody(BaseModel):
-    a: Int64
-    b: Int64
-
-
-class SumReply(BaseModel):
-    v: int
-
-
 async def test_client_and_server_round_trip_with_errors_and_request_ids() -> None:
     seen_ids: list[str | None] = []
 
@@ -244,18 +228,7 @@ async def test_client_and_server_round_trip_with_errors_and_request_ids() -> Non
             raise BusinessError("integer overflow")
         return request.a + request.b
 
-    app = new_app(title="add", version="1")
-    add_route(
-        app,
-        "/sum",
-        add,
-        decode=model_decoder(SumBody, lambda body: Pair(a=body.a, b=body.b)),
-        encode=lambda v: {"v": v},
-        request_model=SumBody,
-        response_model=SumReply,
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://add") as client:
+    async with asgi_client(make_app(add), base_url="http://add") as client:
         call = sum_client(client)
         with kep.request_scope(request_id="trace-me"):
             assert await call(Pair(40, 2)) == 42

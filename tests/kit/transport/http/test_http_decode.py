@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import pytest
@@ -6,17 +5,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr
 
 from kit.errors import InvalidArgument
 from kit.transport.http import Int64, describe_errors, model_decoder
-
-
-@dataclass(frozen=True)
-class Pair:
-    a: int
-    b: int
-
-
-class PairBody(BaseModel):
-    a: Int64
-    b: Int64
+from support.sum_route import Pair, PairBody
 
 
 class TextBody(BaseModel):

@@ -5,7 +5,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel
 
 from kit import endpoint as kep
 from kit.errors import (
@@ -18,22 +17,8 @@ from kit.errors import (
     RateLimited,
     Unavailable,
 )
-from kit.transport.http import Int64, add_route, model_decoder, new_app
-
-
-@dataclass(frozen=True)
-class Pair:
-    a: int
-    b: int
-
-
-class PairBody(BaseModel):
-    a: Int64
-    b: Int64
-
-
-class SumReply(BaseModel):
-    v: int
+from kit.transport.http import add_route, model_decoder, new_app
+from support.sum_route import Pair, PairBody, SumReply, asgi_client, make_app
 
 
 @dataclass
@@ -66,28 +51,8 @@ def raising(exc: Exception) -> kep.Endpoint[Pair, int]:
     return fail
 
 
-def make_app(endpoint: kep.Endpoint[Pair, int], **options: Any) -> FastAPI:
-    app = new_app(title="test", version="1.0")
-    add_route(
-        app,
-        "/sum",
-        endpoint,
-        decode=model_decoder(PairBody, lambda body: Pair(a=body.a, b=body.b)),
-        encode=lambda v: {"v": v},
-        request_model=PairBody,
-        response_model=SumReply,
-        **options,
-    )
-    return app
-
-
-def client_for(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://test")
-
-
 async def post(app: FastAPI, content: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
-    async with client_for(app) as client:
+    async with asgi_client(app, raise_app_exceptions=False) as client:
         return await client.post("/sum", content=content, headers=headers)
 
 
@@ -276,7 +241,7 @@ async def test_a_get_route_with_no_body_decodes_none() -> None:
         response_model=SumReply,
         method="GET",
     )
-    async with client_for(app) as client:
+    async with asgi_client(app, raise_app_exceptions=False) as client:
         response = await client.get("/status")
 
     assert (response.status_code, response.json(), decoded) == (200, {"s": "ok"}, [None])

@@ -1,5 +1,4 @@
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -8,24 +7,10 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from kit import endpoint as kep
-from kit.transport.http import Int64, add_route, model_decoder, new_app
+from kit.transport.http import add_route, model_decoder, new_app
+from support.sum_route import Pair, asgi_client, make_app
 
 ERROR_ONLY = {"error"}
-
-
-@dataclass(frozen=True)
-class Pair:
-    a: int
-    b: int
-
-
-class PairBody(BaseModel):
-    a: Int64
-    b: Int64
-
-
-class SumReply(BaseModel):
-    v: int
 
 
 class Seen:
@@ -43,27 +28,8 @@ def summing(seen: Seen) -> kep.Endpoint[Pair, int]:
     return add
 
 
-def make_app(endpoint: kep.Endpoint[Pair, int], **options: Any) -> FastAPI:
-    app = new_app(title="test", version="1.0")
-    add_route(
-        app,
-        "/sum",
-        endpoint,
-        decode=model_decoder(PairBody, lambda body: Pair(a=body.a, b=body.b)),
-        encode=lambda v: {"v": v},
-        request_model=PairBody,
-        response_model=SumReply,
-        **options,
-    )
-    return app
-
-
-def client_for(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-
-
 async def post(app: FastAPI, content: bytes) -> httpx.Response:
-    async with client_for(app) as client:
+    async with asgi_client(app) as client:
         return await client.post("/sum", content=content)
 
 
@@ -121,7 +87,7 @@ async def test_non_ascii_and_long_strings_pass_through(text: str) -> None:
         response_model=Echo,
         max_body_bytes=1 << 20,
     )
-    async with client_for(app) as client:
+    async with asgi_client(app) as client:
         response = await client.post("/echo", json={"s": text})
 
     assert (response.status_code, response.json()) == (200, {"s": text})
@@ -153,7 +119,7 @@ async def test_a_streamed_body_is_counted_while_it_is_read() -> None:
             chunks_sent += 1
             yield b" " * 10
 
-    async with client_for(make_app(summing(Seen()), max_body_bytes=25)) as client:
+    async with asgi_client(make_app(summing(Seen()), max_body_bytes=25)) as client:
         response = await client.post("/sum", content=chunks())
 
     assert "content-length" not in response.request.headers
@@ -166,7 +132,7 @@ async def test_a_streamed_body_within_the_limit_is_joined() -> None:
         for part in (b'{"a": ', b"20, ", b'"b": 22}'):
             yield part
 
-    async with client_for(make_app(summing(Seen()))) as client:
+    async with asgi_client(make_app(summing(Seen()))) as client:
         response = await client.post("/sum", content=chunks())
 
     assert (response.status_code, response.json()) == (200, {"v": 42})
