@@ -5,17 +5,7 @@ import pytest
 from kit.circuitbreaker import Breaker, State, circuit_breaker
 from kit.endpoint import chain
 from kit.errors import ConnectionFailed, Unavailable
-
-
-class FakeClock:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from support.clock import FakeClock
 
 
 class Instance:

@@ -15,17 +15,7 @@ from kit.errors import (
     RateLimited,
     Unavailable,
 )
-
-
-class FakeClock:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from support.clock import FakeClock
 
 
 class Dependency:

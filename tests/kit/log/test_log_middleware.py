@@ -26,6 +26,7 @@ from kit.errors import (
 )
 from kit.log import configure, endpoint_logging
 from kit.log.direct import KitHandler, direct_handler
+from support.clock import FakeClock
 
 OUTCOMES = [
     (BusinessError("integer overflow"), "business", "info"),
@@ -38,16 +39,6 @@ OUTCOMES = [
     (Internal("a bug"), "internal", "error"),
     (KeyError("missing"), "internal", "error"),
 ]
-
-
-class FakeClock:
-    """Stands in for time.perf_counter; endpoints move it forward by hand."""
-
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Listening(logging.Handler):
@@ -109,7 +100,7 @@ def alone() -> Iterator[None]:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock()
+    fake = FakeClock(50.0)
     monkeypatch.setattr(middleware_module, "perf_counter", fake)
     return fake
 

@@ -21,6 +21,7 @@ from kit.errors import (
     Unavailable,
 )
 from kit.metrics import Metrics
+from support.clock import FakeClock
 
 SERVER = {"service": "add", "method": "sum", "transport": "http"}
 INSTANCE = {"service": "add", "target": "trim", "endpoint": "127.0.0.1:8975"}
@@ -36,16 +37,6 @@ OUTCOMES = [
     (Internal("bug"), "internal"),
     (ValueError("not a kit error"), "internal"),
 ]
-
-
-class FakeClock:
-    """Stands in for time.perf_counter; endpoints move it forward by hand."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -1,17 +1,7 @@
 import pytest
 
 from kit.ratelimit import TokenBucket
-
-
-class FakeClock:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from support.clock import FakeClock
 
 
 def test_starts_full_and_allows_a_burst() -> None:

@@ -5,17 +5,7 @@ import pytest
 from kit.endpoint import request_scope
 from kit.errors import RateLimited
 from kit.ratelimit import Config, Limit, from_env, read_config, variable
-
-
-class FakeClock:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from support.clock import FakeClock
 
 
 class FakeSleep:

@@ -10,14 +10,7 @@ import pytest
 import kit.sd
 from kit.errors import BusinessError, ConnectionFailed, Unavailable
 from kit.sd import DefaultEndpointer, Event, FixedEndpointer, InstanceEndpoint, Listener
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from support.clock import FakeClock
 
 
 class FakeInstancer:
@@ -77,7 +70,7 @@ async def call_all(endpointer: DefaultEndpointer) -> list[Any]:
 
 
 def make(*instances: str, **options: Any) -> tuple[FakeInstancer, FakeFactory, FakeClock, DefaultEndpointer, list[int]]:
-    instancer, factory, clock = FakeInstancer(*instances), FakeFactory(), FakeClock()
+    instancer, factory, clock = FakeInstancer(*instances), FakeFactory(), FakeClock(1000.0)
     counts: list[int] = []
     endpointer = DefaultEndpointer(instancer, factory, clock=clock, on_instances=counts.append, **options)
     return instancer, factory, clock, endpointer, counts
