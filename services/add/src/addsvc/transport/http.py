@@ -42,11 +42,7 @@ class ConcatReply(BaseModel):
     v: str
 
 
-def _encode_sum(response: SumResponse) -> Any:
-    return {"v": response.v}
-
-
-def _encode_concat(response: ConcatResponse) -> Any:
+def _encode_v(response: SumResponse | ConcatResponse) -> Any:
     return {"v": response.v}
 
 
@@ -71,7 +67,7 @@ def make_app(
         "/sum",
         endpoints.sum_endpoint,
         decode=model_decoder(SumBody, lambda body: SumRequest(a=body.a, b=body.b)),
-        encode=_encode_sum,
+        encode=_encode_v,
         request_model=SumBody,
         response_model=SumReply,
         summary="a + b, or 400 `integer overflow` when it leaves int64",
@@ -86,7 +82,7 @@ def make_app(
         "/concat",
         endpoints.concat_endpoint,
         decode=model_decoder(ConcatBody, lambda body: ConcatRequest(a=body.a, b=body.b)),
-        encode=_encode_concat,
+        encode=_encode_v,
         request_model=ConcatBody,
         response_model=ConcatReply,
         summary="trim(a) followed by trim(b); 400 past the maximum length, 503 when trim cannot be reached",
