@@ -1,5 +1,6 @@
-# One entry point for people and CI. `make install` works on a fresh machine: it fetches a pinned uv into .tools/,
-# a real Consul and Prometheus (scripts/install-tools.sh), and syncs the locked workspace into .venv/.
+# One entry point for people and CI. Each command installs what it needs on a fresh machine, and no more:
+# `make up` the kit, the services and a real Consul and Prometheus (install-stack); `make test` also the dev
+# toolchain, newman and the bench's load generators (install); `make bench` the bench's tools (install-bench).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -16,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: help install tools proto lint test test-unit fmt clean up down ps logs bench browser
+.PHONY: help install install-stack install-bench tools proto lint test test-unit fmt clean up down ps logs bench browser
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -25,8 +26,15 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)/uv
 	$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install: $(UV) tools ## install everything: uv, the locked Python deps, Consul and Prometheus
-	$(UV) sync --frozen --python $(PYTHON)
+install-stack: $(UV) ## what the stack runs: uv, the locked runtime deps (no dev tools), Consul and Prometheus
+	$(UV) sync --frozen --inexact --no-dev --python $(PYTHON)
+	bash scripts/install-tools.sh
+
+install-bench: install-stack ## what `make bench` needs besides: matplotlib (dev group), wrk, h2load, nginx
+	$(UV) sync --frozen --inexact --python $(PYTHON)
+	bash scripts/install-bench-tools.sh
+
+install: install-bench ## everything `make test` needs: the stack's, the dev toolchain, the bench tools, newman
 	bash deploy/postman/install.sh
 
 tools: ## fetch Consul and Prometheus (and the bench's wrk, h2load, nginx) into .tools/ unless they are on PATH
@@ -52,7 +60,7 @@ test: install lint ## lint, then every test (unit and integration, real Consul a
 test-unit: ## only the tests that start no process
 	pytest -m "not integration"
 
-up: install ## start the whole stack and wait until healthy (MODE=local|docker|auto, TRIM=N trims)
+up: install-stack ## start the whole stack and wait until healthy (MODE=local|docker|auto, TRIM=N trims)
 	$(STACK) --mode $(MODE) up --trim $(TRIM)
 
 down: ## stop exactly what `make up` started
@@ -64,7 +72,7 @@ ps: ## pid, alive, ports and health of each part
 logs: ## tail of every part's log (PART=add for one, FOLLOW=1 to follow)
 	$(STACK) --mode $(MODE) logs $(PART) $(if $(FOLLOW),-f)
 
-bench: install ## kit vs a bare FastAPI peer (~3.5 min): table, bench/results/{results.md,results.json,chart.png}
+bench: install-bench ## kit vs a bare FastAPI peer (~3.5 min): table, bench/results/{results.md,results.json,chart.png}
 	python -m bench.run
 
 browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)
