@@ -17,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: help install install-stack install-bench tools proto lint test test-unit fmt clean up down ps logs bench browser
+.PHONY: help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down ps logs bench browser
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -60,8 +60,11 @@ test: install lint ## lint, then every test (unit and integration, real Consul a
 test-unit: ## only the tests that start no process
 	pytest -m "not integration"
 
-up: install-stack ## start the whole stack and wait until healthy (MODE=local|docker|auto, TRIM=N trims)
+up: install-stack ## start the stack, or just its missing parts, and wait until healthy (MODE=local|docker|auto, TRIM=N trims)
 	$(STACK) --mode $(MODE) up --trim $(TRIM)
+
+restart: ## stop the named parts and start them again (PART=add, PART="trim-1 consul"), then wait until healthy
+	$(STACK) --mode $(MODE) restart $(PART)
 
 down: ## stop exactly what `make up` started
 	$(STACK) --mode $(MODE) down

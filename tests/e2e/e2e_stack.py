@@ -69,12 +69,31 @@ def launch(env: Mapping[str, str], *args: str, timeout: float = 120) -> subproce
     )
 
 
+def make(env: Mapping[str, str], target: str, *extra: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+    """Runs `make TARGET` at the repository's root as a person would (MODE, TRIM, PART come from `env`)."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), target, *extra],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def stack_env(run_dir: Path, *, trims: int) -> dict[str, str]:
+    """The launcher's environment for a test stack in `run_dir`, local mode, on a free block of ports."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STACK_") and k not in ("MODE", "TRIM", "PART")}
+    env.update(STACK_RUN_DIR=str(run_dir), STACK_PORT_OFFSET=str(free_offset(trims)), MODE="local")
+    env.update(TRIM=str(trims), STACK_UP_TIMEOUT="90", STACK_STOP_TIMEOUT="10")
+    return env
+
+
 @contextmanager
 def running_stack(run_dir: Path, *, trims: int = 2) -> Iterator[RunningStack]:
     """Brings the local stack up in `run_dir` on free ports, yields it, and brings it down whatever happened."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACK_") and k not in ("MODE", "TRIM")}
-    env.update(STACK_RUN_DIR=str(run_dir), STACK_PORT_OFFSET=str(free_offset(trims)), MODE="local")
-    env.update(TRIM=str(trims), STACK_UP_TIMEOUT="60", STACK_STOP_TIMEOUT="10")
+    env = stack_env(run_dir, trims=trims)
     try:
         up = launch(env, "up")
         assert up.returncode == 0, f"stack.py up failed:\n{up.stdout}\n{up.stderr}"
@@ -85,4 +104,4 @@ def running_stack(run_dir: Path, *, trims: int = 2) -> Iterator[RunningStack]:
             assert down.returncode == 0, f"stack.py down failed:\n{down.stdout}\n{down.stderr}"
 
 
-__all__ = ["LAUNCHER", "ROOT", "RunningStack", "free_offset", "launch", "running_stack"]
+__all__ = ["LAUNCHER", "ROOT", "RunningStack", "free_offset", "launch", "make", "running_stack", "stack_env"]

@@ -36,17 +36,32 @@ def _record_self(run: RunDir) -> Proc:
     return proc
 
 
-def test_up_refuses_while_a_recorded_process_still_runs(
-    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+def test_up_with_parts_gone_names_who_holds_their_ports_before_starting_anything(
+    env: dict[str, str], held: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    env["STACK_CONSUL_PORT"] = str(held)  # Consul is gone, and this test's socket holds its port
     run = RunDir(Path(env["STACK_RUN_DIR"]).resolve())
-    proc = _record_self(run)
+    me = identity(os.getpid())
+    assert me is not None
+    proc = Proc("add", os.getpid(), me.argv, me.start_time, str(run.logs / "add.log"), {"http": 1}, "")
+    run.save(State(0.0, 2, cli.options(env).ports, (proc,)))
     assert cli.main(["up"], env) == 1
     err = capsys.readouterr().err
-    assert "already runs" in err
-    assert f"add (pid {proc.pid})" in err
-    assert "make down" in err
-    assert run.load() is not None
+    assert f"{held} (Consul HTTP API and UI): held by pid {os.getpid()}" in err
+    state = run.load()
+    assert state is not None
+    assert [p.name for p in state.procs] == ["add"]  # nothing started, nothing forgotten
+
+
+def test_restart_without_a_stack_or_with_an_unknown_part_is_refused(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["restart", "add"], env) == 1
+    assert "`make up` starts it" in capsys.readouterr().err
+    run = RunDir(Path(env["STACK_RUN_DIR"]).resolve())
+    _record_self(run)
+    assert cli.main(["restart", "trim-9"], env) == 1
+    assert "consul, prometheus, trim-1, trim-2, add" in capsys.readouterr().err
 
 
 def test_running_ignores_records_whose_process_is_gone(env: dict[str, str]) -> None:

@@ -4,8 +4,6 @@ Prometheus, then `down`, after which no recorded process is alive and no port is
 
 from __future__ import annotations
 
-import os
-import random
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -14,6 +12,7 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+from e2e import e2e_stack
 
 from addsvc.pb import add_pb2, add_pb2_grpc
 from deploy.local.kitstack.ports import Ports, busy
@@ -22,43 +21,21 @@ from deploy.local.kitstack.state import RunDir, State
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
-LAUNCHER = Path(__file__).resolve().parents[2] / "deploy" / "local" / "stack.py"
 TRIMS = 3
-
-
-def _free_offset() -> int:
-    """A STACK_PORT_OFFSET whose every port is free now, below the kernel's ephemeral range."""
-    rng = random.Random()
-    for _ in range(50):
-        offset = rng.randrange(10, 220) * 100
-        if not busy(Ports.from_env({"STACK_PORT_OFFSET": str(offset)}).listening(TRIMS)):
-            return offset
-    raise AssertionError("no free block of ports found")
-
-
-def _launch(env: Mapping[str, str], target: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
-    """Runs `make <target>` as a person would (MODE and TRIM come from `env`)."""
-    return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(LAUNCHER.parents[2]), target],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture
 def stack_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """The launcher's environment for a test stack; whatever it leaves running is stopped afterwards."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACK_") and k not in ("MODE", "TRIM")}
-    env.update(STACK_RUN_DIR=str(tmp_path / "run"), STACK_PORT_OFFSET=str(_free_offset()), MODE="local")
-    env.update(TRIM=str(TRIMS), STACK_UP_TIMEOUT="90", STACK_STOP_TIMEOUT="10")
+    env = e2e_stack.stack_env(tmp_path / "run", trims=TRIMS)
     yield env
     run = RunDir(tmp_path / "run")
     if run.state_path.exists():
-        _launch(env, "down", timeout=60)
+        e2e_stack.make(env, "down", timeout=60)
+
+
+def _launch(env: Mapping[str, str], target: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
+    return e2e_stack.make(env, target, timeout=timeout)
 
 
 def _poll(what: str, probe: Callable[[], bool], *, timeout: float = 30.0) -> None:
@@ -113,8 +90,8 @@ def test_up_serves_every_call_then_down_leaves_nothing(stack_env: dict[str, str]
     _poll("every kit target up in Prometheus", lambda: _kit_targets_up(prometheus, TRIMS + 1))
 
     again = _launch(stack_env, "up")
-    assert again.returncode != 0  # make reports the launcher's refusal as its own failure
-    assert "already runs" in again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "already runs and is healthy: nothing to do" in again.stdout
     ps = _launch(stack_env, "ps")
     assert ps.returncode == 0
     assert ps.stdout.count(" yes ") == len(state.procs)

@@ -1,4 +1,5 @@
-"""`stack.py up|down|ps|logs`: the command line behind `make up`, `make down`, `make ps` and `make logs`.
+"""`stack.py up|restart|down|ps|logs`: the command line behind `make up`, `make restart`, `make down`, `make ps`
+and `make logs`.
 
 | variable | default | meaning |
 |---|---|---|
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True)
     up = verbs.add_parser("up", help="start the stack and wait until it is healthy")
     up.add_argument("--trim", type=int, default=None, help="trim instances (default: $TRIM, else 2)")
+    restart = verbs.add_parser("restart", help="stop the named parts and start them again")
+    restart.add_argument("parts", nargs="*", help="e.g. add, trim-1, consul, prometheus")
     verbs.add_parser("down", help="stop exactly what `up` started")
     verbs.add_parser("ps", help="each part: pid, alive, ports, health")
     logs = verbs.add_parser("logs", help="the tail of every part's log, or of the named parts")
@@ -99,6 +102,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 def _local(args: argparse.Namespace, opts: local.Options) -> int:
     if args.verb == "up":
         local.up(opts)
+    elif args.verb == "restart":
+        local.restart(opts, args.parts)
     elif args.verb == "down":
         local.down(opts)
     elif args.verb == "ps":
@@ -119,6 +124,8 @@ def _docker(args: argparse.Namespace, opts: local.Options) -> int:
     if args.verb == "up":
         docker.up(ROOT, trims=opts.trims, timeout=int(opts.up_timeout * 2))
         return 0
+    if args.verb == "restart":
+        return docker.run(ROOT, "restart", args.parts)
     if args.verb == "logs":
         extra = ["--tail", str(args.lines), *(["-f"] if args.follow else []), *args.parts]
         return docker.run(ROOT, "logs", extra)

@@ -45,6 +45,7 @@ def commands(compose: Sequence[str], file: Path, *, trims: int = 2, timeout: int
         "ps": [*base, "ps"],
         "running": [*base, "ps", "--status", "running", "-q"],
         "logs": [*base, "logs", "--no-color"],
+        "restart": [*base, "restart"],
     }
 
 

@@ -149,4 +149,45 @@ def tail(path: Path, lines: int) -> str:
     return "\n".join(data.decode(errors="replace").splitlines()[-lines:])
 
 
-__all__ = ["Identity", "Stopped", "identity", "is_ours", "parse_stat", "spawn", "stop", "tail"]
+def listeners(port: int, *, proc: Path = PROC) -> list[int]:
+    """The PIDs (of this user's processes) listening on TCP `port`: the socket's inode from /proc/net/tcp{,6},
+    then the process holding it among /proc/<pid>/fd. Hand-written: psutil would do it, but the launcher runs on
+    the standard library alone."""
+    sockets: set[str] = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            rows = (proc / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                sockets.add(f"socket:[{fields[9]}]")
+    found: list[int] = []
+    for entry in proc.iterdir() if sockets else ():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in sockets for fd in (entry / "fd").iterdir()):
+                found.append(int(entry.name))
+    return found
+
+
+def describe(pid: int) -> str:
+    """`pid 123 (python -m trimsvc)`, for messages about a process the launcher did not start."""
+    found = identity(pid)
+    return f"pid {pid}" + (f" ({' '.join(found.argv)[:80]})" if found is not None else "")
+
+
+__all__ = [
+    "Identity",
+    "Stopped",
+    "describe",
+    "identity",
+    "is_ours",
+    "listeners",
+    "parse_stat",
+    "spawn",
+    "stop",
+    "tail",
+]

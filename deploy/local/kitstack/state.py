@@ -10,7 +10,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,19 @@ class State:
 
     def with_proc(self, proc: Proc) -> State:
         return State(self.started_at, self.trims, self.ports, (*self.procs, proc))
+
+    def replacing(self, proc: Proc) -> State:
+        """This state with `proc` in place of the record of the same name (at its place), else appended."""
+        if all(p.name != proc.name for p in self.procs):
+            return self.with_proc(proc)
+        return State(
+            self.started_at, self.trims, self.ports, tuple(proc if p.name == proc.name else p for p in self.procs)
+        )
+
+    def without(self, names: Iterable[str]) -> State:
+        """This state without the records of `names`."""
+        gone = set(names)
+        return State(self.started_at, self.trims, self.ports, tuple(p for p in self.procs if p.name not in gone))
 
     def to_json(self) -> str:
         data = {

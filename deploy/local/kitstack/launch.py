@@ -1,0 +1,140 @@
+"""Starting parts of the local stack and waiting until the whole stack is healthy. One `Launch` serves the first
+`up`, an `up` that brings back the parts that died, and `restart`: every process it starts is written to the state
+at once, so `down` stops it whatever happens next."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from . import plan, procs, prometheus
+from .ports import Ports
+from .state import Proc, RunDir, State
+from .tools import Tools
+from .wait import ProgressLine, WaitFailed, wait_until
+
+MAX_TRIMS = 10
+
+
+class StackError(RuntimeError):
+    """`up`, `restart` or `down` cannot do what was asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How the local stack runs: the repository, the run folder, ports, trims and time bounds."""
+
+    root: Path
+    run_dir: RunDir
+    ports: Ports
+    trims: int = 2
+    up_timeout: float = 60.0
+    stop_timeout: float = 15.0
+    env: Mapping[str, str] | None = None
+
+    def environ(self) -> dict[str, str]:
+        return dict(os.environ if self.env is None else self.env)
+
+
+def specs(opts: Options, tools: Tools, trims: int) -> tuple[plan.Spec, ...]:
+    """Every part of a stack with `trims` trims, in start order: Consul, Prometheus, the trims, add. Renders the
+    Prometheus configuration into the run folder on the way (the same text each time)."""
+    run = opts.run_dir
+    try:
+        files = prometheus.render(
+            opts.root,
+            run.path / "prometheus",
+            consul=f"{plan.HOST}:{opts.ports.consul_http}",
+            prometheus=f"{plan.HOST}:{opts.ports.prometheus}",
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise StackError(f"cannot write the Prometheus configuration: {exc}") from None
+    data = run.path / "prometheus" / "data"
+    return (
+        plan.consul(tools, opts.ports),
+        plan.prometheus(tools, opts.ports, files, data),
+        *plan.services(tools, opts.ports, trims, opts.environ()),
+    )
+
+
+class Launch:
+    """Starts specs into `state` (saving it after each start) and waits until the stack's checks pass."""
+
+    def __init__(self, opts: Options, state: State, out: TextIO) -> None:
+        self.opts = opts
+        self.state = state
+        self.started: list[Proc] = []
+        self.out = out
+        self.progress = ProgressLine(out)
+        self._popens: dict[str, subprocess.Popen[bytes]] = {}
+        self._t0 = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self._t0
+
+    def start(self, spec: plan.Spec) -> None:
+        """Starts one part; its record replaces any earlier record of the same name."""
+        run = self.opts.run_dir
+        record, popen = procs.spawn(
+            spec.name,
+            spec.argv,
+            env=spec.env or self.opts.environ(),
+            log=run.logs / f"{spec.name}.log",
+            cwd=self.opts.root,
+            ports=spec.ports,
+            health=spec.health,
+        )
+        self._popens[spec.name] = popen
+        self.started.append(record)
+        self.state = self.state.replacing(record)
+        run.save(self.state)
+
+    def _exited(self) -> str | None:
+        return next((name for name, p in self._popens.items() if p.poll() is not None), None)
+
+    def wait(self, everything: Sequence[plan.Spec], *, leader_only: bool = False) -> None:
+        """Waits until the checks of the whole stack pass (or only Consul's leader check); WaitFailed otherwise."""
+        checks = plan.checks(everything, self.opts.ports, self.state.trims)
+        remaining = max(1.0, self.opts.up_timeout - self.elapsed)
+        if leader_only:
+            wait_until(checks[:1], timeout=remaining, exited=self._exited)
+        else:
+            wait_until(checks, timeout=remaining, exited=self._exited, progress=self.progress)
+
+    def run(self, everything: Sequence[plan.Spec], names: Sequence[str]) -> None:
+        """Starts the parts named in `names` in the stack's order (after a restarted Consul has a leader, as the
+        services register at start), then waits for the whole stack. On a failure or Ctrl-C stops what this
+        launch started (nothing else) and raises StackError with the failing part's log."""
+        wanted = [s for s in everything if s.name in names]
+        try:
+            for spec in wanted:
+                self.start(spec)
+                if spec.name == "consul":
+                    self.wait(everything, leader_only=True)
+            self.wait(everything)
+        except (WaitFailed, KeyboardInterrupt, OSError) as exc:
+            self.progress.end()
+            print("stopping what was started ...", file=self.out)
+            procs.stop(list(reversed(self.started)), timeout=self.opts.stop_timeout)
+            self.state = self.state.without(p.name for p in self.started)
+            self.opts.run_dir.save(self.state)
+            part = exc.part if isinstance(exc, WaitFailed) else None
+            raise StackError(failure(exc, part, self.opts.run_dir)) from None
+
+
+def failure(exc: BaseException, part: str | None, run: RunDir) -> str:
+    """Why the stack did not come up, with the end of the failing part's log."""
+    reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+    if part is None:
+        return f"the stack did not come up: {reason}"
+    log = run.logs / f"{part}.log"
+    return f"the stack did not come up: {reason}\n--- last lines of {log} ---\n{procs.tail(log, 30)}"
+
+
+__all__ = ["MAX_TRIMS", "Launch", "Options", "StackError", "failure", "specs"]
