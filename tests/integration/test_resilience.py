@@ -16,7 +16,7 @@ import pytest
 
 from addsvc.pb import add_pb2, add_pb2_grpc
 from integration.consul_agent import ConsulAgent
-from integration.procs import ServiceProcess, add_process, stop_all, trim_process
+from integration.procs import ServiceProcess, add_process, free_port, stop_all, trim_process
 from integration.stack import load, passing, samples, wait_until
 
 pytestmark = pytest.mark.integration
@@ -99,7 +99,10 @@ def test_all_trims_down_fails_fast_and_recovers(
                 response = client.post("/concat", json={"a": "x", "b": "y"})
                 latencies.append(time.perf_counter() - started)
                 assert response.status_code == 503
-                assert set(response.json()) == {"error"}
+                error = response.json()["error"]
+                assert error.startswith("trim is unavailable: ")
+                assert f"(request id {response.headers['x-request-id']})" in error
+                assert "127.0.0.1" not in error
             p99 = statistics.quantiles(latencies, n=100)[98]
             assert p99 < 0.1, f"p99 of 503 answers is {p99 * 1000:.1f} ms"
             assert client.post("/sum", json={"a": 1, "b": 2}).json() == {"v": 3}
@@ -111,6 +114,22 @@ def test_all_trims_down_fails_fast_and_recovers(
         )
     finally:
         stop_all(add, *([back] if back else []))
+
+
+def test_with_consul_down_concat_names_trim_and_why(tmp_path: Path) -> None:
+    nobody = f"127.0.0.1:{free_port()}"  # nothing listens there: Consul is down from the start
+    add = add_process(tmp_path, env={"CONSUL_HTTP_ADDR": nobody}).start(wait=60)
+    try:
+        response = httpx.post(f"{add.http_url}/concat", json={"a": "x", "b": "y"}, timeout=10)
+        assert response.status_code == 503
+        rid = response.headers["x-request-id"]
+        assert response.json() == {
+            "error": f"trim is unavailable: service discovery cannot be reached (request id {rid})"
+        }
+        assert nobody in add.log()  # the address is for the operator's log only
+        assert httpx.post(f"{add.http_url}/sum", json={"a": 1, "b": 2}).json() == {"v": 3}
+    finally:
+        stop_all(add)
 
 
 def test_rate_limit_per_client(consul_env: dict[str, str], two_trims: list[ServiceProcess], tmp_path: Path) -> None:
@@ -160,7 +179,9 @@ def test_slow_trim_gives_504_and_trim_stops_working(
         response = httpx.post(f"{add.http_url}/concat", json={"a": "a", "b": "b"}, timeout=10)
         took = time.monotonic() - started
         assert response.status_code == 504
-        assert set(response.json()) == {"error"}
+        assert response.json() == {
+            "error": f"deadline exceeded waiting for trim (request id {response.headers['x-request-id']})"
+        }
         assert took < 2.5  # the caller is answered at add's deadline, not after trim's 3 s
 
         def cancelled_in_trim_log() -> bool:

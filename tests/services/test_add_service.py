@@ -5,7 +5,8 @@ import asyncio
 import pytest
 
 from addsvc.middleware import business_metrics
-from addsvc.service import INT64_MAX, INT64_MIN, BasicService, IntegerOverflow, ResultTooLong, trim_first
+from addsvc.service import BasicService, IntegerOverflow, ResultTooLong, trim_first
+from kit.endpoint import INT64_MAX, INT64_MIN
 from kit.errors import BusinessError, Unavailable
 
 
@@ -68,10 +69,11 @@ async def test_limit_applies_after_trimming() -> None:
 async def test_a_failed_trim_cancels_the_other_and_surfaces_as_is() -> None:
     trimmer = FakeTrimmer(fail_on="bad")
     svc = trim_first(trimmer)(BasicService())
-    with pytest.raises(Unavailable, match="trim down"):
+    with pytest.raises(Unavailable, match="trim down") as caught:
         await svc.concat("slow", "bad")
     await asyncio.sleep(0)
     assert trimmer.cancelled == ["slow"]
+    assert caught.value.public_message() == "trim is unavailable"
 
 
 async def test_business_metrics_count_successes_only() -> None:

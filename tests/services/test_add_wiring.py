@@ -6,9 +6,9 @@ import grpc
 import pytest
 
 from addsvc.pb import add_pb2, add_pb2_grpc
+from kit.endpoint import INT64_MAX
 from support.onion import Served
 
-INT64_MAX = 2**63 - 1
 TOO_LONG_80 = "result too long: 80 characters, the maximum is 64"
 NOT_A_STRING_CASES = ("wrong type", "bool for int", "float for int", "beyond int64", "far beyond int64")
 

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
 
 from kit.endpoint import Endpoint
-from kit.errors import BusinessError, Internal, RateLimited, Unavailable
+from kit.errors import BusinessError, Internal, InvalidArgument, RateLimited, Unavailable
 from kit.transport.http import client_endpoint
 from support import sum_route
 from support.sum_route import Pair, make_app
@@ -145,7 +145,7 @@ async def test_a_call_is_a_client_span_sending_its_context(tracer: Tracer, expor
 @pytest.mark.parametrize(
     ("status", "error", "error_type", "span_status"),
     [
-        (400, BusinessError, "business", StatusCode.UNSET),
+        (400, InvalidArgument, "invalid_argument", StatusCode.UNSET),
         (503, Unavailable, "unavailable", StatusCode.ERROR),
     ],
 )

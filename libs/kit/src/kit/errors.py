@@ -1,88 +1,209 @@
-"""The kit's error vocabulary, shared by every transport so one failure means the same thing on every wire.
+"""The kit's error vocabulary: each class carries everything a transport or a log needs to know about it.
 
-Each class carries a transport-neutral `code`; `kit.transport.http` maps it to a status code and
-`kit.transport.grpc` to a gRPC status. `code` is also the `outcome` label of the request metrics.
+As go-kit's `StatusCoder` and `Headerer` do, an error says itself which HTTP status and which gRPC status it travels
+as, which extra headers go with it, at which level its request line is logged, and whether it counts against the
+instance that served it. Transports and the log read these attributes; none of them keeps a table of its own.
+`code` names the class on the wire (the `kit-error` header and trailer) and in the `outcome` label of the metrics.
 
-`is_failure` says which errors count against an instance: breakers and retries ignore business errors and the
-caller's own mistakes, because another attempt or another instance would give the same answer.
+What a client reads differs from what the log reads: a caller's own mistake (4xx) is explained in full, but a
+failure on our side (5xx) tells only what failed in the caller's terms ("trim is unavailable: no instance is
+running"), never instances, addresses or library text. `dependency` names the service that failed, set by whoever
+called it (see `calling`).
 """
 
 from __future__ import annotations
 
+import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http import HTTPStatus
 from typing import ClassVar
+
+CANCELLED = "cancelled"
+"""The outcome of a request whose caller went away or was cancelled: no error class, no answer sent."""
 
 
 class KitError(Exception):
-    """Base of every error the kit knows how to put on a wire."""
+    """Base of every error the kit knows how to put on a wire; a bare KitError is a bug (`internal`)."""
 
     code: ClassVar[str] = "internal"
+    http_status: ClassVar[HTTPStatus] = HTTPStatus.INTERNAL_SERVER_ERROR
+    grpc_status: ClassVar[str] = "INTERNAL"
+    """The name of the `grpc.StatusCode` member it travels as (this layer imports no gRPC)."""
+    log_level: ClassVar[int] = logging.ERROR
+    failure: ClassVar[bool] = True
+    """True when the error says something about the instance that served it: breakers and retries count it."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, dependency: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.dependency = dependency
+
+    def headers(self) -> dict[str, str]:
+        """Extra HTTP headers of the answer (go-kit's `Headerer`)."""
+        return {}
+
+    def public_message(self) -> str:
+        """What the caller may read: the full message for the caller's own mistakes, a summary in the caller's
+        terms for failures on our side."""
+        return self.message if self.http_status < HTTPStatus.INTERNAL_SERVER_ERROR else "internal error"
 
 
 class BusinessError(KitError):
     """A rule of the service refused the request (integer overflow, result too long): the caller's answer."""
 
     code = "business"
+    http_status = HTTPStatus.BAD_REQUEST
+    grpc_status = "INVALID_ARGUMENT"
+    log_level = logging.INFO
+    failure = False
 
 
 class InvalidArgument(KitError):
     """The request is malformed: bad JSON, a missing field, a wrong type, a value out of range."""
 
     code = "invalid_argument"
+    http_status = HTTPStatus.BAD_REQUEST
+    grpc_status = "INVALID_ARGUMENT"
+    log_level = logging.INFO
+    failure = False
 
 
 class PayloadTooLarge(KitError):
     """The request body is larger than the server accepts."""
 
     code = "too_large"
+    http_status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    grpc_status = "RESOURCE_EXHAUSTED"
+    log_level = logging.INFO
+    failure = False
 
 
 class RateLimited(KitError):
     """Too many requests; `retry_after` says in how many seconds one may succeed."""
 
     code = "rate_limited"
+    http_status = HTTPStatus.TOO_MANY_REQUESTS
+    grpc_status = "RESOURCE_EXHAUSTED"
+    log_level = logging.INFO
 
     def __init__(self, message: str = "rate limited", *, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(retry_after_seconds(self.retry_after))}
+
 
 class Unavailable(KitError):
-    """A dependency cannot be reached: no instance, circuit open, retries spent, connection refused."""
+    """A dependency cannot be reached: no instance, circuit open, retries spent, connection refused.
+
+    `reason` says why in the caller's terms; subclasses give their own."""
 
     code = "unavailable"
+    http_status = HTTPStatus.SERVICE_UNAVAILABLE
+    grpc_status = "UNAVAILABLE"
+    log_level = logging.WARNING
+    reason: str = ""
+
+    def public_message(self) -> str:
+        what = f"{self.dependency} is unavailable" if self.dependency else "service unavailable"
+        return f"{what}: {self.reason}" if self.reason else what
 
 
 class ConnectionFailed(Unavailable):
     """The instance itself could not be reached (refused, reset, unresolvable): grounds to stop sending it work."""
+
+    reason = "an instance could not be reached"
 
 
 class DeadlineExceeded(KitError):
     """The request's deadline passed before an answer came."""
 
     code = "deadline_exceeded"
+    http_status = HTTPStatus.GATEWAY_TIMEOUT
+    grpc_status = "DEADLINE_EXCEEDED"
+    log_level = logging.WARNING
+
+    def public_message(self) -> str:
+        return f"deadline exceeded waiting for {self.dependency}" if self.dependency else "deadline exceeded"
 
 
 class Internal(KitError):
     """A bug or an unexpected failure; its message is for the log, never for the wire."""
 
-    code = "internal"
+
+def as_kit_error(exc: BaseException) -> KitError:
+    """`exc` itself when it is a kit error, else an Internal one (a bug): what the transports and the log read.
+
+    A bare TimeoutError is a bug too (a library's socket timeout, say): a transport that bounds a call by the
+    request's deadline raises DeadlineExceeded itself when its own timer expires."""
+    if isinstance(exc, KitError):
+        return exc
+    return Internal(str(exc) or type(exc).__name__)
 
 
 def error_code(exc: BaseException) -> str:
-    """The transport-neutral code of any exception: a KitError's own, `internal` for anything else."""
+    """The kit code of any exception: a kit error's own, `internal` for any other."""
     return exc.code if isinstance(exc, KitError) else Internal.code
+
+
+def outcome(exc: BaseException) -> str:
+    """The `outcome` of a request that raised `exc`: its kit code, or `cancelled` for a cancellation."""
+    return error_code(exc) if isinstance(exc, Exception) else CANCELLED
 
 
 def is_failure(exc: BaseException) -> bool:
     """True when the error says something about the instance that served it, not about the request."""
-    return not isinstance(exc, (BusinessError, InvalidArgument, PayloadTooLarge))
+    return exc.failure if isinstance(exc, KitError) else True
+
+
+@contextmanager
+def calling(dependency: str) -> Iterator[None]:
+    """Names `dependency` in every kit error raised inside, unless a closer caller already named one, so the
+    answer says what failed: `with calling("trim"): await trim(s)` makes "trim is unavailable: ..."."""
+    try:
+        yield
+    except KitError as exc:
+        if exc.dependency is None:
+            exc.dependency = dependency
+        raise
+
+
+_LOGGED = "__kit_logged__"
+
+
+def mark_logged(exc: BaseException) -> None:
+    """Notes that `exc` and its traceback are in the log, so an outer layer does not log them a second time."""
+    setattr(exc, _LOGGED, True)
+
+
+def is_logged(exc: BaseException) -> bool:
+    """True once `mark_logged(exc)` was called: the request's log line already carries this error."""
+    return getattr(exc, _LOGGED, False) is True
+
+
+def retry_after_seconds(delay: float) -> int:
+    """A delay as the whole number of seconds a `Retry-After` header carries: rounded up, at least 1."""
+    if not math.isfinite(delay):
+        return 1
+    return max(1, math.ceil(delay))
+
+
+def parse_retry_after(value: str | None, default: float = 1.0) -> float:
+    """Seconds from a `Retry-After` header or trailer given in seconds; `default` when absent, a date or nonsense."""
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        return default
+    return seconds if math.isfinite(seconds) and seconds >= 0 else default
 
 
 __all__ = [
+    "CANCELLED",
     "BusinessError",
     "ConnectionFailed",
     "DeadlineExceeded",
@@ -92,6 +213,13 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "Unavailable",
+    "as_kit_error",
+    "calling",
     "error_code",
     "is_failure",
+    "is_logged",
+    "mark_logged",
+    "outcome",
+    "parse_retry_after",
+    "retry_after_seconds",
 ]

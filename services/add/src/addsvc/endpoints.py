@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from addsvc.service import Service
-from kit.endpoint import Endpoint, Middleware
+from kit.endpoint import Endpoint, MethodMiddleware
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +54,6 @@ def make_concat_endpoint(svc: Service) -> Endpoint[ConcatRequest, ConcatResponse
         return ConcatResponse(v=await svc.concat(request.a, request.b))
 
     return concat_endpoint
-
-
-MethodMiddleware = Callable[[str], Middleware[Any, Any]]
-"""Gives the endpoint middleware stack for one method name ("Sum", "Concat")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,9 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
-from kit.errors import BusinessError
+from kit.endpoint import INT64_MAX, INT64_MIN
+from kit.errors import BusinessError, calling
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 DEFAULT_MAX_CONCAT_LENGTH = 1024
 
 
@@ -86,7 +85,8 @@ class _TrimFirst:
         return await self._next.sum(a, b)
 
     async def concat(self, a: str, b: str) -> str:
-        trimmed_a, trimmed_b = await _both(self._trimmer.trim_space(a), self._trimmer.trim_space(b))
+        with calling("trim"):
+            trimmed_a, trimmed_b = await _both(self._trimmer.trim_space(a), self._trimmer.trim_space(b))
         return await self._next.concat(trimmed_a, trimmed_b)
 
 
@@ -105,8 +105,6 @@ async def _both(first: Coroutine[Any, Any, str], second: Coroutine[Any, Any, str
 
 __all__ = [
     "DEFAULT_MAX_CONCAT_LENGTH",
-    "INT64_MAX",
-    "INT64_MIN",
     "BasicService",
     "IntegerOverflow",
     "ResultTooLong",

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from kit.endpoint import Endpoint, Middleware
+from kit.endpoint import Endpoint, MethodMiddleware
 from trimsvc.service import Service
 
 
@@ -31,10 +29,6 @@ def make_trim_space_endpoint(svc: Service) -> Endpoint[TrimRequest, TrimResponse
         return TrimResponse(s=await svc.trim_space(request.s))
 
     return trim_space
-
-
-MethodMiddleware = Callable[[str], Middleware[Any, Any]]
-"""Gives the endpoint middleware stack for one method name (e.g. "TrimSpace")."""
 
 
 @dataclass(frozen=True, slots=True)

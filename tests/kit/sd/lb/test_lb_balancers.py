@@ -11,12 +11,17 @@ import pytest
 
 import kit.sd.lb
 from kit.errors import Unavailable
-from kit.sd import FixedEndpointer, InstanceEndpoint
+from kit.sd import DefaultEndpointer, FixedEndpointer, InstanceEndpoint
+from kit.sd.instancer import Broadcaster, Event
 from kit.sd.lb import Balancer, NoEndpoints, Random, RoundRobin
 
 
 async def _answer(request: Any) -> Any:
     return request
+
+
+async def _close() -> None:
+    return None
 
 
 def fixed(*instances: str) -> FixedEndpointer:
@@ -29,6 +34,10 @@ class ChangingEndpointer:
 
     def endpoints(self) -> tuple[InstanceEndpoint, ...]:
         return self.current
+
+    @property
+    def discovery_error(self) -> Exception | None:
+        return None
 
 
 def test_package_exports() -> None:
@@ -44,6 +53,28 @@ def test_no_endpoints_is_unavailable() -> None:
     assert isinstance(error, Unavailable)
     assert error.code == "unavailable"
     assert str(error) == "no endpoints available"
+    assert error.public_message() == "service unavailable: no instance is running"
+
+
+class DownInstancer(Broadcaster):
+    """Service discovery that has never answered: its only event is an error."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.update(Event(error=ConnectionError("127.0.0.1:8500 refused")))
+
+    async def stop(self) -> None:
+        self.clear()
+
+
+def test_no_endpoints_says_in_the_callers_terms_when_service_discovery_is_down() -> None:
+    endpointer = DefaultEndpointer(DownInstancer(), lambda instance: (_answer, _close))
+
+    with pytest.raises(NoEndpoints) as caught:
+        RoundRobin(endpointer).pick()
+
+    assert caught.value.public_message() == "service unavailable: service discovery cannot be reached"
+    assert "127.0.0.1:8500 refused" in str(caught.value)
 
 
 def test_round_robin_goes_in_order() -> None:

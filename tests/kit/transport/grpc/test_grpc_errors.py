@@ -35,7 +35,7 @@ S = grpc.StatusCode
         (Unavailable("trim down"), S.UNAVAILABLE),
         (ConnectionFailed("refused"), S.UNAVAILABLE),
         (DeadlineExceeded("late"), S.DEADLINE_EXCEEDED),
-        (TimeoutError(), S.DEADLINE_EXCEEDED),
+        (TimeoutError(), S.INTERNAL),
         (Internal("bug"), S.INTERNAL),
         (KitError("base"), S.INTERNAL),
         (ValueError("bug"), S.INTERNAL),
@@ -54,7 +54,7 @@ def test_to_status(exc: BaseException, status: grpc.StatusCode) -> None:
         (Unavailable("trim down"), (("kit-error", "unavailable"),)),
         (ConnectionFailed("refused"), (("kit-error", "unavailable"),)),
         (PayloadTooLarge("big"), (("kit-error", "too_large"),)),
-        (TimeoutError(), (("kit-error", "deadline_exceeded"),)),
+        (TimeoutError(), (("kit-error", "internal"),)),
         (ValueError("x"), (("kit-error", "internal"),)),
     ],
 )
@@ -69,7 +69,9 @@ def test_trailing_metadata(exc: BaseException, metadata: tuple[tuple[str, str], 
         (BusinessError("integer overflow"), "integer overflow"),
         (Internal("password=hunter2"), "internal error"),
         (ValueError("password=hunter2"), "internal error"),
-        (TimeoutError("socket"), "deadline exceeded"),
+        (TimeoutError("socket"), "internal error"),
+        (Unavailable("10.0.0.1:8975 refused", dependency="trim"), "trim is unavailable"),
+        (DeadlineExceeded("no answer within 0.2 s"), "deadline exceeded"),
     ],
 )
 def test_details_never_leak_internal_messages(exc: BaseException, text: str) -> None:

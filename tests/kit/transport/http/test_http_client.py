@@ -13,6 +13,7 @@ from kit.errors import (
     ConnectionFailed,
     DeadlineExceeded,
     Internal,
+    InvalidArgument,
     KitError,
     PayloadTooLarge,
     RateLimited,
@@ -138,7 +139,9 @@ async def test_the_whole_call_is_bounded_even_when_the_transport_ignores_timeout
 @pytest.mark.parametrize(
     ("status", "body", "headers", "error", "message"),
     [
-        (400, {"error": "integer overflow"}, {}, BusinessError, "integer overflow"),
+        (400, {"error": "integer overflow"}, {"kit-error": "business"}, BusinessError, "integer overflow"),
+        (400, {"error": "a: field required"}, {"kit-error": "invalid_argument"}, InvalidArgument, "a: field required"),
+        (400, {"error": "a: field required"}, {}, InvalidArgument, "a: field required"),
         (408, {"error": "slow"}, {}, DeadlineExceeded, "slow"),
         (413, {"error": "request body exceeds 10 bytes"}, {}, PayloadTooLarge, "request body exceeds 10 bytes"),
         (429, {"error": "rate limited"}, {"retry-after": "3"}, RateLimited, "rate limited"),
@@ -147,8 +150,8 @@ async def test_the_whole_call_is_bounded_even_when_the_transport_ignores_timeout
         (500, {"error": "internal error"}, {}, Internal, "HTTP 500 from POST /sum: internal error"),
         (502, b"<html>bad gateway</html>", {}, Internal, "HTTP 502 from POST /sum: Bad Gateway"),
         (404, {"error": "Not Found"}, {}, Internal, "HTTP 404 from POST /sum: Not Found"),
-        (400, b"not json", {}, BusinessError, "Bad Request"),
-        (400, {"error": 5}, {}, BusinessError, "Bad Request"),
+        (400, b"not json", {}, InvalidArgument, "Bad Request"),
+        (400, {"error": 5}, {}, InvalidArgument, "Bad Request"),
     ],
 )
 async def test_error_answers_map_back_to_kit_errors(
@@ -236,7 +239,7 @@ async def test_client_and_server_round_trip_with_errors_and_request_ids() -> Non
             await call(Pair(2**63 - 1, 1))
         with pytest.raises(RateLimited) as limited:
             await call(Pair(13, 0))
-        with pytest.raises(BusinessError, match=r"^a: out of int64 range$"):
+        with pytest.raises(InvalidArgument, match=r"^a: out of int64 range$"):
             await call(Pair(2**63, 0))
 
     assert limited.value.retry_after == 3.0

@@ -3,6 +3,7 @@ import math
 
 import pytest
 
+from kit.endpoint import request_scope
 from kit.errors import (
     BusinessError,
     ConnectionFailed,
@@ -13,8 +14,10 @@ from kit.errors import (
     PayloadTooLarge,
     RateLimited,
     Unavailable,
+    mark_logged,
+    retry_after_seconds,
 )
-from kit.transport.http import default_error_encoder, retry_after_seconds
+from kit.transport.http import default_error_encoder
 
 
 class OddError(KitError):
@@ -28,15 +31,26 @@ class OddError(KitError):
         (InvalidArgument("a: field required"), 400, "a: field required"),
         (PayloadTooLarge("too big"), 413, "too big"),
         (RateLimited("slow down"), 429, "slow down"),
-        (Unavailable("no trim instance"), 503, "no trim instance"),
-        (ConnectionFailed("refused"), 503, "refused"),
-        (DeadlineExceeded("deadline exceeded"), 504, "deadline exceeded"),
+        (Unavailable("no trim instance at 10.0.0.1:8975"), 503, "service unavailable"),
+        (Unavailable("x", dependency="trim"), 503, "trim is unavailable"),
+        (ConnectionFailed("10.0.0.1:8975 refused"), 503, "service unavailable: an instance could not be reached"),
+        (DeadlineExceeded("no answer within 0.2 s"), 504, "deadline exceeded"),
+        (DeadlineExceeded("no answer within 0.2 s", dependency="trim"), 504, "deadline exceeded waiting for trim"),
     ],
 )
-def test_kit_errors_map_to_their_status_with_their_message(exc: Exception, status: int, message: str) -> None:
-    got_status, body, _ = default_error_encoder(exc)
+def test_kit_errors_map_to_their_status_with_their_public_message(exc: KitError, status: int, message: str) -> None:
+    got_status, body, headers = default_error_encoder(exc)
 
     assert (got_status, body) == (status, {"error": message})
+    assert headers["kit-error"] == exc.code
+
+
+async def test_a_failure_on_our_side_names_the_request_id_to_quote() -> None:
+    with request_scope(request_id="r-42"):
+        assert default_error_encoder(Unavailable("x", dependency="trim"))[1] == {
+            "error": "trim is unavailable (request id r-42)"
+        }
+        assert default_error_encoder(BusinessError("integer overflow"))[1] == {"error": "integer overflow"}
 
 
 @pytest.mark.parametrize(
@@ -47,9 +61,9 @@ def test_anything_else_is_a_generic_500_and_the_details_go_to_the_log(
     exc: Exception, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="kit.transport.http.error_encoder"):
-        status, body, headers = default_error_encoder(exc)
+        status, body, _ = default_error_encoder(exc)
 
-    assert (status, body, headers) == (500, {"error": "internal error"}, {})
+    assert (status, body) == (500, {"error": "internal error"})
     [record] = caplog.records
     assert record.exc_info is not None
     assert record.exc_info[1] is exc
@@ -79,9 +93,18 @@ def test_known_errors_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
 def test_rate_limited_sets_retry_after_in_whole_seconds_rounded_up(retry_after: float, header: str) -> None:
     _, _, headers = default_error_encoder(RateLimited(retry_after=retry_after))
 
-    assert headers == {"Retry-After": header}
+    assert headers == {"Retry-After": header, "kit-error": "rate_limited"}
     assert str(retry_after_seconds(retry_after)) == header
 
 
-def test_only_rate_limiting_adds_headers() -> None:
-    assert default_error_encoder(Unavailable("down"))[2] == {}
+def test_only_rate_limiting_adds_headers_beside_the_code() -> None:
+    assert default_error_encoder(Unavailable("down"))[2] == {"kit-error": "unavailable"}
+
+
+def test_a_bug_the_request_line_already_logged_is_not_logged_again(caplog: pytest.LogCaptureFixture) -> None:
+    bug = RuntimeError("bug")
+    mark_logged(bug)
+    with caplog.at_level(logging.DEBUG):
+        assert default_error_encoder(bug)[0] == 500
+
+    assert caplog.records == []

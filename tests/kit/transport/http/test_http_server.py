@@ -75,16 +75,20 @@ async def test_a_good_request_is_answered_with_the_encoded_response() -> None:
         (InvalidArgument("a and b must differ"), 400, "a and b must differ"),
         (PayloadTooLarge("result too long"), 413, "result too long"),
         (RateLimited("rate limited", retry_after=0.3), 429, "rate limited"),
-        (Unavailable("no trim instance"), 503, "no trim instance"),
-        (ConnectionFailed("connection refused"), 503, "connection refused"),
-        (DeadlineExceeded("trim timed out"), 504, "trim timed out"),
-        (Internal("bug: secret detail"), 500, "internal error"),
-        (RuntimeError("secret detail"), 500, "internal error"),
-        (KeyError("secret detail"), 500, "internal error"),
+        (Unavailable("secret 10.0.0.1:8975", dependency="trim"), 503, "trim is unavailable (request id r-1)"),
+        (
+            ConnectionFailed("secret refused"),
+            503,
+            "service unavailable: an instance could not be reached (request id r-1)",
+        ),
+        (DeadlineExceeded("secret 0.2 s"), 504, "deadline exceeded (request id r-1)"),
+        (Internal("bug: secret detail"), 500, "internal error (request id r-1)"),
+        (RuntimeError("secret detail"), 500, "internal error (request id r-1)"),
+        (KeyError("secret detail"), 500, "internal error (request id r-1)"),
     ],
 )
 async def test_every_error_class_has_its_status_and_an_error_body(exc: Exception, status: int, message: str) -> None:
-    response = await post(make_app(raising(exc)), b'{"a": 1, "b": 2}')
+    response = await post(make_app(raising(exc)), b'{"a": 1, "b": 2}', {"x-request-id": "r-1"})
 
     assert (response.status_code, response.json()) == (status, {"error": message})
     assert "secret" not in response.text
@@ -114,9 +118,9 @@ async def test_an_answer_that_cannot_be_serialized_is_a_500() -> None:
         response_model=SumReply,
     )
 
-    response = await post(app, b'{"a": 1, "b": 2}')
+    response = await post(app, b'{"a": 1, "b": 2}', {"x-request-id": "r-2"})
 
-    assert (response.status_code, response.json()) == (500, {"error": "internal error"})
+    assert (response.status_code, response.json()) == (500, {"error": "internal error (request id r-2)"})
 
 
 async def test_a_custom_error_encoder_decides_the_answer() -> None:
@@ -209,16 +213,18 @@ async def test_a_passed_deadline_cancels_the_endpoint_and_answers_504() -> None:
 
     response = await post(make_app(hang, timeout=0.0), b'{"a": 1, "b": 2}', {"x-request-id": "slow"})
 
-    assert (response.status_code, response.json()) == (504, {"error": "deadline exceeded"})
+    assert (response.status_code, response.json()) == (504, {"error": "deadline exceeded (request id slow)"})
     assert response.headers["x-request-id"] == "slow"
     assert started.is_set()
     assert cancelled.is_set()
 
 
 async def test_a_timeout_error_of_the_endpoint_itself_is_not_a_deadline() -> None:
-    response = await post(make_app(raising(TimeoutError("socket")), timeout=30.0), b'{"a": 1, "b": 2}')
+    response = await post(
+        make_app(raising(TimeoutError("socket")), timeout=30.0), b'{"a": 1, "b": 2}', {"x-request-id": "r"}
+    )
 
-    assert (response.status_code, response.json()) == (500, {"error": "internal error"})
+    assert (response.status_code, response.json()) == (500, {"error": "internal error (request id r)"})
 
 
 async def test_a_get_route_with_no_body_decodes_none() -> None:

@@ -26,15 +26,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from enum import IntEnum
-from typing import TypeAlias, TypeVar
+from typing import TypeVar
 
+from kit.clock import Clock
 from kit.endpoint import remaining
 from kit.errors import Unavailable, is_failure
 
 T = TypeVar("T")
-
-Clock: TypeAlias = Callable[[], float]
-"""Returns the current time in seconds, from any fixed origin (`time.monotonic` in production)."""
 
 
 class State(IntEnum):

@@ -1,6 +1,7 @@
 """Endpoints, middlewares and request-scoped data: the layer every other part of the kit builds on."""
 
 from kit.endpoint.context import (
+    API_KEY_HEADER,
     REQUEST_ID_HEADER,
     client,
     deadline,
@@ -11,12 +12,27 @@ from kit.endpoint.context import (
     sanitize_request_id,
     transport,
 )
-from kit.endpoint.endpoint import AnyEndpoint, Endpoint, Middleware, Req, Resp, chain, nop
+from kit.endpoint.endpoint import (
+    INT64_MAX,
+    INT64_MIN,
+    AnyEndpoint,
+    Endpoint,
+    MethodMiddleware,
+    Middleware,
+    Req,
+    Resp,
+    chain,
+    nop,
+)
 
 __all__ = [
+    "API_KEY_HEADER",
+    "INT64_MAX",
+    "INT64_MIN",
     "REQUEST_ID_HEADER",
     "AnyEndpoint",
     "Endpoint",
+    "MethodMiddleware",
     "Middleware",
     "Req",
     "Resp",

@@ -16,6 +16,9 @@ from contextvars import ContextVar
 REQUEST_ID_HEADER = "x-request-id"
 """The HTTP header and gRPC metadata key that carries the request id (lower case, as gRPC requires)."""
 
+API_KEY_HEADER = "x-api-key"
+"""The HTTP header and gRPC metadata key naming the caller for per-client limits; without it the peer does."""
+
 MAX_REQUEST_ID_LENGTH = 128
 
 _request_id: ContextVar[str | None] = ContextVar("kit_request_id", default=None)

@@ -2,7 +2,7 @@
 (JSON lines or console), `endpoint_logging` writes one line per request."""
 
 from kit.log.configure import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS, Format, configure, from_env, parse_level
-from kit.log.middleware import EVENT, endpoint_logging, level_for
+from kit.log.middleware import EVENT, endpoint_logging
 
 __all__ = [
     "DEFAULT_FORMAT",
@@ -13,6 +13,5 @@ __all__ = [
     "configure",
     "endpoint_logging",
     "from_env",
-    "level_for",
     "parse_level",
 ]

@@ -13,32 +13,11 @@ from time import perf_counter
 from typing import Any
 
 from kit.endpoint import Endpoint, Req, Resp, request_id, transport
-from kit.errors import error_code
+from kit.errors import CANCELLED, as_kit_error, mark_logged
 from kit.log.direct import direct_handler
 
 EVENT = "request"
 """The `event` of the request line; `method`, `outcome` and the other fields tell requests apart."""
-
-_CANCELLED = "cancelled"
-
-_LEVELS: dict[str, int] = {
-    "ok": logging.INFO,
-    "business": logging.INFO,
-    "invalid_argument": logging.INFO,
-    "too_large": logging.INFO,
-    "rate_limited": logging.INFO,
-    _CANCELLED: logging.INFO,
-    "unavailable": logging.WARNING,
-    "deadline_exceeded": logging.WARNING,
-    "internal": logging.ERROR,
-}
-_UNKNOWN_LEVEL = logging.WARNING
-
-
-def level_for(outcome: str) -> int:
-    """The level of a request line: info for success and the caller's errors, warning for a dependency that is
-    unavailable or too slow (and for outcomes this table does not know), error for a bug."""
-    return _LEVELS.get(outcome, _UNKNOWN_LEVEL)
 
 
 # The return type spells the Callable out: the `Middleware[Req, Resp]` alias would make mypy bind Req and Resp
@@ -47,8 +26,9 @@ def endpoint_logging(
     logger: logging.Logger, *, service: str, method: str
 ) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
     """Middleware that logs each request once, after it ends, with `service`, `method`, `transport`,
-    `request_id`, `duration_ms` and `outcome` (`ok` or the kit.errors code), plus `error` when it failed.
-    An internal error carries its traceback; a cancellation logs `outcome=cancelled` and is re-raised."""
+    `request_id`, `duration_ms` and `outcome` (`ok` or the kit.errors code), plus `error` (and `dependency`) when
+    it failed, at the level the error carries (`KitError.log_level`). A bug carries its traceback, and the
+    transports do not log it again; a cancellation logs `outcome=cancelled` at info and is re-raised."""
 
     def fields(start: float, outcome: str) -> dict[str, Any]:
         extra: dict[str, Any] = {
@@ -77,16 +57,21 @@ def endpoint_logging(
             try:
                 response = await next_(request)
             except Exception as exc:
-                outcome = error_code(exc)
-                level = level_for(outcome)
+                error = as_kit_error(exc)
+                level = error.log_level
                 if logger.isEnabledFor(level):
-                    extra = fields(start, outcome)
+                    extra = fields(start, error.code)
                     extra["error"] = str(exc) or type(exc).__name__
-                    emit(level, extra, exc if level >= logging.ERROR else None)
+                    if error.dependency is not None:
+                        extra["dependency"] = error.dependency
+                    bug = level >= logging.ERROR
+                    emit(level, extra, exc if bug else None)
+                    if bug:
+                        mark_logged(exc)
                 raise
             except BaseException:
                 if logger.isEnabledFor(logging.INFO):
-                    emit(logging.INFO, fields(start, _CANCELLED))
+                    emit(logging.INFO, fields(start, CANCELLED))
                 raise
             if logger.isEnabledFor(logging.INFO):
                 emit(logging.INFO, fields(start, "ok"))

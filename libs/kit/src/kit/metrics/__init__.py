@@ -2,6 +2,6 @@
 write them. See `Metrics`."""
 
 from kit.metrics.families import DEFAULT_BUCKETS, Families, declare
-from kit.metrics.metrics import CANCELLED, OK, Metrics, outcome
+from kit.metrics.metrics import OK, Metrics
 
-__all__ = ["CANCELLED", "DEFAULT_BUCKETS", "OK", "Families", "Metrics", "declare", "outcome"]
+__all__ = ["DEFAULT_BUCKETS", "OK", "Families", "Metrics", "declare"]

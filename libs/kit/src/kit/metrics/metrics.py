@@ -12,19 +12,11 @@ from time import perf_counter
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from kit.endpoint import Endpoint, Req, Resp, transport
-from kit.errors import error_code
+from kit.errors import outcome
 from kit.metrics.families import DEFAULT_BUCKETS, declare
 
 OK = "ok"
 """The `outcome` label of a call that returned normally."""
-
-CANCELLED = "cancelled"
-"""The `outcome` label of a call that was cancelled (the caller went away) before it could answer."""
-
-
-def outcome(exc: BaseException) -> str:
-    """The `outcome` label for a call that raised `exc`: its kit.errors code, or `cancelled` for a cancellation."""
-    return error_code(exc) if isinstance(exc, Exception) else CANCELLED
 
 
 class _ServerSeries:

@@ -3,14 +3,13 @@
 Configuration from the environment is described in `kit.ratelimit.config`.
 """
 
-from kit.ratelimit.bucket import Clock, TokenBucket
+from kit.ratelimit.bucket import TokenBucket
 from kit.ratelimit.config import Config, Limit, Mode, from_env, read_config, variable
 from kit.ratelimit.limiter import ANONYMOUS, Global, Limiter, PerClient, Reserver
-from kit.ratelimit.middleware import Sleep, delaying, erroring
+from kit.ratelimit.middleware import delaying, erroring
 
 __all__ = [
     "ANONYMOUS",
-    "Clock",
     "Config",
     "Global",
     "Limit",
@@ -18,7 +17,6 @@ __all__ = [
     "Mode",
     "PerClient",
     "Reserver",
-    "Sleep",
     "TokenBucket",
     "delaying",
     "erroring",

@@ -9,11 +9,8 @@ it, and cannot run on a fake clock. The arithmetic below is those three things a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TypeAlias
 
-Clock: TypeAlias = Callable[[], float]
-"""Returns the current time in seconds, from any fixed origin (`time.monotonic` in production)."""
+from kit.clock import Clock
 
 _EPSILON = 1e-9
 

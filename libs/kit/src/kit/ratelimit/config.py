@@ -27,10 +27,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kit.clock import Clock, Sleep
 from kit.endpoint import Endpoint, Middleware, Req, Resp, chain
-from kit.ratelimit.bucket import Clock, TokenBucket
+from kit.ratelimit.bucket import TokenBucket
 from kit.ratelimit.limiter import Global, PerClient
-from kit.ratelimit.middleware import Sleep, delaying, erroring
+from kit.ratelimit.middleware import delaying, erroring
 
 Mode = Literal["error", "delay"]
 MODES: tuple[Mode, ...] = ("error", "delay")

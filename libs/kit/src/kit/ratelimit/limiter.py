@@ -12,7 +12,8 @@ from typing import Protocol
 
 from cachetools import TLRUCache
 
-from kit.ratelimit.bucket import Clock, TokenBucket
+from kit.clock import Clock
+from kit.ratelimit.bucket import TokenBucket
 
 ANONYMOUS = "-"
 """The key of requests that carry no client (in-process calls): they share one bucket."""

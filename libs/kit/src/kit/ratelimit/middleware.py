@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
+from kit.clock import Sleep
 from kit.endpoint import Endpoint, Req, Resp, client, remaining
 from kit.errors import RateLimited
 from kit.ratelimit.limiter import Limiter, Reserver
-
-Sleep = Callable[[float], Awaitable[None]]
-"""Waits the given seconds: `asyncio.sleep` in production, a fake in tests."""
 
 MESSAGE = "rate limit exceeded"
 

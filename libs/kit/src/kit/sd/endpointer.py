@@ -42,6 +42,11 @@ class Endpointer(Protocol):
         """The endpoints to use now, ordered by instance; empty when none is known."""
         ...
 
+    @property
+    def discovery_error(self) -> Exception | None:
+        """Why service discovery cannot say what the instances are right now (None while it can)."""
+        ...
+
 
 class FixedEndpointer:
     """An endpointer over endpoints that never change: static configuration and tests."""
@@ -51,6 +56,10 @@ class FixedEndpointer:
 
     def endpoints(self) -> tuple[InstanceEndpoint, ...]:
         return self._endpoints
+
+    @property
+    def discovery_error(self) -> Exception | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +100,7 @@ class DefaultEndpointer:
         self._ejected: dict[str, float] = {}  # instance -> when it rejoins the rotation
         self._readmit_at: float | None = None  # the earliest of those, so endpoints() stays cheap
         self._invalidate_at: float | None = None
-        self._in_error = False
+        self._error: Exception | None = None
         self._view: tuple[InstanceEndpoint, ...] = ()
         self._closing: set[asyncio.Task[None]] = set()
         self._orphans: list[Closer] = []  # closers due while no event loop ran; close() awaits them
@@ -109,6 +118,10 @@ class DefaultEndpointer:
                 self._ejected = {instance: until for instance, until in self._ejected.items() if until > now}
                 self._rebuild()
         return self._view
+
+    @property
+    def discovery_error(self) -> Exception | None:
+        return self._error
 
     def eject(self, instance: str) -> None:
         """Takes `instance` out of the rotation until it is reported again or `ejection_time` passes."""
@@ -139,11 +152,11 @@ class DefaultEndpointer:
         if self._closed:
             return
         if event.error is not None:
-            if self._invalidate_on_error is not None and not self._in_error:
+            if self._invalidate_on_error is not None and self._error is None:
                 self._invalidate_at = self._clock() + self._invalidate_on_error
-            self._in_error = True
+            self._error = event.error
             return
-        self._in_error = False
+        self._error = None
         self._invalidate_at = None
         self._replace(event.instances)
 

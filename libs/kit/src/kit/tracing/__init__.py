@@ -12,7 +12,6 @@ from kit.tracing.exporters import PACKAGES, ExporterEntry, Finder, MissingExport
 from kit.tracing.middleware import span
 from kit.tracing.provider import INSTRUMENTATION_SCOPE, Tracing, with_exporters
 from kit.tracing.spans import (
-    CANCELLED,
     Attributes,
     client_span,
     http_attributes,
@@ -26,7 +25,6 @@ from kit.tracing.spans import (
 )
 
 __all__ = [
-    "CANCELLED",
     "DEFAULT_OTLP_PROTOCOL",
     "INSTRUMENTATION_SCOPE",
     "PACKAGES",

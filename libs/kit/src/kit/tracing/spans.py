@@ -17,7 +17,7 @@ from opentelemetry import propagate
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.util.types import AttributeValue
 
-from kit.errors import error_code, is_failure
+from kit.errors import CANCELLED, error_code, is_failure
 
 Attributes = Mapping[str, AttributeValue]
 """Span attributes: semantic-convention names to values."""
@@ -32,9 +32,6 @@ RPC_METHOD = "rpc.method"
 RPC_GRPC_STATUS_CODE = "rpc.grpc.status_code"
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
-
-CANCELLED = "cancelled"
-"""The `error.type` of a call that was cancelled (its caller went away or its deadline passed)."""
 
 # The gRPC codes a server span reports as an error (OpenTelemetry's gRPC conventions): UNKNOWN, DEADLINE_EXCEEDED,
 # UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS. The others are the caller's answer, not the server's fault.

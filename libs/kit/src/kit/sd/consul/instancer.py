@@ -7,18 +7,17 @@ import contextlib
 import functools
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import consul
 
+from kit.clock import Sleep
 from kit.sd.consul.client import address_of
 from kit.sd.consul.errors import CONSUL_ERRORS, ConsulPermissionDenied
 from kit.sd.consul.outage import OutageLog
 from kit.sd.consul.registration import host_port
 from kit.sd.instancer import Broadcaster, Event, Listener
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 def instances_of(entries: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:

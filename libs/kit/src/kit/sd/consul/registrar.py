@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import consul
 
+from kit.clock import Sleep
 from kit.sd.consul.client import address_of
 from kit.sd.consul.errors import CONSUL_ERRORS, ConsulPermissionDenied, is_unknown_service
 from kit.sd.consul.outage import OutageLog
 from kit.sd.consul.registration import Registration
-
-Sleep = Callable[[float], Awaitable[None]]
 
 
 class Registrar:

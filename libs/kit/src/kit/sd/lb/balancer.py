@@ -10,10 +10,15 @@ from kit.sd.endpointer import Endpointer, InstanceEndpoint
 
 
 class NoEndpoints(Unavailable):
-    """The balancer has no endpoint to offer: the service has no known instance."""
+    """The balancer has no endpoint to offer: the service has no known instance, perhaps because service discovery
+    cannot be reached (`discovery_error`), which the caller is told in its own terms."""
 
-    def __init__(self, message: str = "no endpoints available") -> None:
+    def __init__(self, message: str = "no endpoints available", *, discovery_error: Exception | None = None) -> None:
+        if discovery_error is not None:
+            message = f"{message}; service discovery failed: {type(discovery_error).__name__}: {discovery_error}"
         super().__init__(message)
+        self.discovery_error = discovery_error
+        self.reason = "service discovery cannot be reached" if discovery_error is not None else "no instance is running"
 
 
 class Balancer(Protocol):
@@ -28,7 +33,7 @@ def eligible(endpointer: Endpointer, exclude: Collection[str]) -> Sequence[Insta
     """The endpoints a balancer may choose from: those not excluded, or all of them when every one is excluded."""
     endpoints = endpointer.endpoints()
     if not endpoints:
-        raise NoEndpoints()
+        raise NoEndpoints(discovery_error=endpointer.discovery_error)
     if exclude:
         allowed = tuple(e for e in endpoints if e.instance not in exclude)
         if allowed:

@@ -39,6 +39,8 @@ def _describe(errors: Sequence[BaseException], instances: Sequence[str]) -> str:
 class RetryError(Unavailable):
     """Every attempt failed (or the callback stopped the retries); `attempts` holds each attempt's error in order."""
 
+    reason = "no instance answered"
+
     attempts: tuple[BaseException, ...]
     instances: tuple[str, ...]
 
@@ -89,7 +91,8 @@ def retry(
             except NoEndpoints as exc:
                 if not errors:
                     raise
-                raise NoEndpoints(f"no endpoints available after {_describe(errors, tried)}") from exc
+                message = f"no endpoints available after {_describe(errors, tried)}"
+                raise NoEndpoints(message, discovery_error=exc.discovery_error) from exc
             if attempt > 1 and on_retry is not None:
                 on_retry()
             tried.append(chosen.instance)

@@ -2,7 +2,6 @@
 
 from kit.transport.grpc.client import client_endpoint
 from kit.transport.grpc.errors import (
-    INTERNAL_DETAILS,
     KIT_ERROR_KEY,
     RETRY_AFTER_KEY,
     from_rpc_error,
@@ -11,12 +10,10 @@ from kit.transport.grpc.errors import (
 )
 from kit.transport.grpc.health import Health
 from kit.transport.grpc.serve import DEFAULT_OPTIONS, MAX_MESSAGE_BYTES, start_server
-from kit.transport.grpc.server import API_KEY_HEADER, service_handler, unary
+from kit.transport.grpc.server import service_handler, unary
 
 __all__ = [
-    "API_KEY_HEADER",
     "DEFAULT_OPTIONS",
-    "INTERNAL_DETAILS",
     "KIT_ERROR_KEY",
     "MAX_MESSAGE_BYTES",
     "RETRY_AFTER_KEY",

@@ -1,4 +1,5 @@
-"""The kit's errors on the gRPC wire: which status each one travels as, and which error each status comes back as.
+"""The kit's errors on the gRPC wire: each one travels as the status it carries (`KitError.grpc_status`), and
+each status comes back as an error.
 
 A status code alone cannot tell every kit error apart (rate limited and too large share RESOURCE_EXHAUSTED, a down
 dependency and an unreachable instance share UNAVAILABLE), so the server also puts the error's `code` in the
@@ -10,11 +11,11 @@ itself could not be reached.
 from __future__ import annotations
 
 import asyncio
-import math
 from typing import Any
 
 import grpc
 
+from kit.endpoint import request_id
 from kit.errors import (
     BusinessError,
     ConnectionFailed,
@@ -25,6 +26,8 @@ from kit.errors import (
     PayloadTooLarge,
     RateLimited,
     Unavailable,
+    as_kit_error,
+    parse_retry_after,
 )
 
 KIT_ERROR_KEY = "kit-error"
@@ -33,53 +36,32 @@ KIT_ERROR_KEY = "kit-error"
 RETRY_AFTER_KEY = "retry-after"
 """Trailing metadata key carrying, in seconds, when a rate-limited call may be tried again."""
 
-INTERNAL_DETAILS = "internal error"
-"""The only details an INTERNAL status ever carries: what went wrong is for the server's log."""
-
-_STATUS_BY_CODE: dict[str, grpc.StatusCode] = {
-    BusinessError.code: grpc.StatusCode.INVALID_ARGUMENT,
-    InvalidArgument.code: grpc.StatusCode.INVALID_ARGUMENT,
-    PayloadTooLarge.code: grpc.StatusCode.RESOURCE_EXHAUSTED,
-    RateLimited.code: grpc.StatusCode.RESOURCE_EXHAUSTED,
-    Unavailable.code: grpc.StatusCode.UNAVAILABLE,
-    DeadlineExceeded.code: grpc.StatusCode.DEADLINE_EXCEEDED,
-    Internal.code: grpc.StatusCode.INTERNAL,
-}
-
 # grpc core's own words when a message breaks grpc.max_{receive,send}_message_length.
 _SIZE_LIMIT_MARK = "message larger than max"
 
 
-def wire_code(exc: BaseException) -> str:
-    """The kit error code an exception travels as: a KitError's own, a timeout's, else `internal`."""
-    if isinstance(exc, KitError):
-        return exc.code
-    if isinstance(exc, TimeoutError):
-        return DeadlineExceeded.code
-    return Internal.code
-
-
 def to_status(exc: BaseException) -> grpc.StatusCode:
-    """The gRPC status a server answers with when an endpoint raises `exc`."""
+    """The gRPC status a server answers with when an endpoint raises `exc`: the one the error carries."""
     if isinstance(exc, asyncio.CancelledError):
         return grpc.StatusCode.CANCELLED
-    return _STATUS_BY_CODE.get(wire_code(exc), grpc.StatusCode.INTERNAL)
+    return grpc.StatusCode[as_kit_error(exc).grpc_status]
 
 
 def details(exc: BaseException) -> str:
-    """The status details sent for `exc`: its message for a kit error a caller may read, else a generic text."""
-    if isinstance(exc, KitError) and not isinstance(exc, Internal):
-        return exc.message
-    if isinstance(exc, TimeoutError):
-        return "deadline exceeded"
-    return INTERNAL_DETAILS
+    """The status details sent for `exc`: what the caller may read (see `KitError.public_message`), with the
+    request id to quote when the failure is on our side."""
+    error = as_kit_error(exc)
+    text = error.public_message()
+    rid = request_id()
+    return f"{text} (request id {rid})" if error.http_status >= 500 and rid is not None else text
 
 
 def trailing_metadata(exc: BaseException) -> tuple[tuple[str, str], ...]:
     """The trailing metadata sent with the status of `exc`: its kit code, and `retry-after` for a rate limit."""
-    code = (KIT_ERROR_KEY, wire_code(exc))
-    if isinstance(exc, RateLimited):
-        return (code, (RETRY_AFTER_KEY, format(max(0.0, exc.retry_after), "g")))
+    error = as_kit_error(exc)
+    code = (KIT_ERROR_KEY, error.code)
+    if isinstance(error, RateLimited):
+        return (code, (RETRY_AFTER_KEY, format(max(0.0, error.retry_after), "g")))
     return (code,)
 
 
@@ -96,7 +78,7 @@ def from_rpc_error(err: grpc.aio.AioRpcError) -> KitError:
     if status is grpc.StatusCode.RESOURCE_EXHAUSTED:
         if kit_code == PayloadTooLarge.code or (kit_code is None and _SIZE_LIMIT_MARK in text):
             return PayloadTooLarge(text)
-        retry_after = _retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
+        retry_after = parse_retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
         return RateLimited(text, retry_after=retry_after)
     if status is grpc.StatusCode.INVALID_ARGUMENT:
         return BusinessError(text) if kit_code == BusinessError.code else InvalidArgument(text)
@@ -112,13 +94,3 @@ def _metadata_value(metadata: Any, key: str) -> str | None:
         if item_key == key and isinstance(value, str):
             return value
     return None
-
-
-def _retry_after(value: str | None, default: float = 1.0) -> float:
-    if value is None:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        return default
-    return seconds if math.isfinite(seconds) and seconds >= 0 else default

@@ -7,7 +7,6 @@ caller cancels or its deadline passes, so an endpoint nobody waits for any more 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn, TypeVar, cast
@@ -18,12 +17,10 @@ from google.protobuf.message import DecodeError, Message
 from opentelemetry.trace import Tracer
 
 from kit import tracing
-from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Req, Resp, request_scope
-from kit.errors import BusinessError, InvalidArgument
+from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Req, Resp, request_scope
+from kit.errors import BusinessError, InvalidArgument, as_kit_error, is_logged
+from kit.transport.deadline import call_within_deadline
 from kit.transport.grpc.errors import details, to_status, trailing_metadata
-
-API_KEY_HEADER = "x-api-key"
-"""Metadata key naming the caller for per-client limits; without it the caller is its peer host."""
 
 PbReq = TypeVar("PbReq", bound=Message)
 PbResp = TypeVar("PbResp", bound=Message)
@@ -66,8 +63,7 @@ def unary(
                     # The caller's deadline needs no timer here: grpc cancels this task when it passes.
                     response = await endpoint(request)
                 else:
-                    async with asyncio.timeout(limit):
-                        response = await endpoint(request)
+                    response = await call_within_deadline(endpoint, request)
                 return encode(response)
             except BusinessError as exc:
                 if encode_business_error is not None:
@@ -141,8 +137,8 @@ def _number(code: Any) -> int:
 
 async def _abort(context: ServicerContext, exc: Exception, echo: tuple[tuple[str, str], ...]) -> NoReturn:
     status = to_status(exc)
-    if status is grpc.StatusCode.INTERNAL:
-        _log.exception("grpc endpoint failed", exc_info=exc)
+    if as_kit_error(exc).log_level >= logging.ERROR and not is_logged(exc):
+        _log.error("grpc endpoint failed", exc_info=exc)
     # abort's trailers replace those set before: the request id goes along with the error's own.
     await context.abort(status, details(exc), (*trailing_metadata(exc), *echo))
 

@@ -8,12 +8,11 @@ Server: `new_app` makes the app, `add_route` puts an endpoint on it (body limit,
 from kit.transport.http.app import new_app
 from kit.transport.http.client import client_endpoint, error_from_response
 from kit.transport.http.decode import DecodeRequest, EncodeResponse, Int64, describe_errors, model_decoder
-from kit.transport.http.error_encoder import ErrorBody, ErrorEncoder, default_error_encoder, retry_after_seconds
+from kit.transport.http.error_encoder import ErrorBody, ErrorEncoder, default_error_encoder
 from kit.transport.http.ops import HealthBody, add_health_route, add_metrics_route
-from kit.transport.http.server import API_KEY_HEADER, RawRoute, add_route
+from kit.transport.http.server import RawRoute, add_route
 
 __all__ = [
-    "API_KEY_HEADER",
     "DecodeRequest",
     "EncodeResponse",
     "ErrorBody",
@@ -30,5 +29,4 @@ __all__ = [
     "error_from_response",
     "model_decoder",
     "new_app",
-    "retry_after_seconds",
 ]

@@ -12,11 +12,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kit.errors import KitError
+from kit.errors import KitError, mark_logged
+from kit.transport.http.body import JSON_MEDIA_TYPE
 from kit.transport.http.decode import describe_errors
-from kit.transport.http.error_encoder import INTERNAL_MESSAGE, default_error_encoder
-
-JSON_MEDIA_TYPE = "application/json"
+from kit.transport.http.error_encoder import default_error_encoder
 
 
 def new_app(*, title: str, version: str, description: str = "") -> FastAPI:
@@ -63,5 +62,7 @@ async def _kit_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises the exception after this answer is sent, so the server logs it with its traceback.
-    return _error(500, INTERNAL_MESSAGE)
+    # Starlette re-raises the exception after this answer is sent, so the server logs it with its traceback:
+    # mark it logged here, or the encoder would log it a second time.
+    mark_logged(exc)
+    return await _kit_error(request, exc)

@@ -9,6 +9,9 @@ from starlette.requests import ClientDisconnect, Request
 
 from kit.errors import InvalidArgument, PayloadTooLarge
 
+JSON_MEDIA_TYPE = "application/json"
+"""The media type of every body the kit's HTTP transport reads and writes."""
+
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, refusing with `PayloadTooLarge` as soon as it is known to exceed `limit` bytes: at once when

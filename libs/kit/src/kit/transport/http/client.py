@@ -17,24 +17,28 @@ from kit.errors import (
     ConnectionFailed,
     DeadlineExceeded,
     Internal,
+    InvalidArgument,
     KitError,
     PayloadTooLarge,
     RateLimited,
     Unavailable,
+    parse_retry_after,
 )
+from kit.transport.http.error_encoder import KIT_ERROR_HEADER
 
 if TYPE_CHECKING:
     # Imported when a call fails, not with the module: a service that only serves HTTP need not load httpx
     # (about 1.5 MB), and whoever calls `client_endpoint` has imported it already to make the client.
     import httpx
 
-_ERROR_BY_STATUS: dict[int, Callable[[str], KitError]] = {
-    400: BusinessError,
-    408: DeadlineExceeded,
-    413: PayloadTooLarge,
-    503: Unavailable,
-    504: DeadlineExceeded,
-}
+_ANSWERABLE: tuple[type[KitError], ...] = (
+    InvalidArgument,
+    BusinessError,
+    PayloadTooLarge,
+    Unavailable,
+    DeadlineExceeded,
+)
+"""The errors an answer's status stands for; the first of a status is taken unless `kit-error` names another."""
 
 
 def client_endpoint(
@@ -52,10 +56,10 @@ def client_endpoint(
 
     It sends the current request id in `x-request-id` and bounds the call by the sooner of `timeout` and the
     request's remaining deadline (as httpx's timeout and as a bound on the whole call). Answers map back to
-    `kit.errors`, the body's `error` message kept: 400 -> BusinessError (go-kit's addsvc puts business refusals on
-    400, and a typed client does not send malformed requests, so a 400 is the server's answer about the request;
-    like InvalidArgument it does not count as a failure), 413 -> PayloadTooLarge, 429 -> RateLimited with
-    `Retry-After`, 503 -> Unavailable, 408 and 504 -> DeadlineExceeded, anything else -> Internal. A refused, reset
+    `kit.errors`, the body's `error` message kept: 400 -> InvalidArgument, or BusinessError when the answer's
+    `kit-error` header says `business` (go-kit's addsvc puts business refusals on 400 too; neither counts as a
+    failure), 413 -> PayloadTooLarge, 429 -> RateLimited with `Retry-After`, 503 -> Unavailable, 408 and 504 ->
+    DeadlineExceeded, anything else -> Internal. A refused, reset
     or hung-up connection is ConnectionFailed, an httpx timeout DeadlineExceeded, any other httpx error Unavailable.
 
     With a `tracer`, each call runs in a CLIENT span `METHOD path` whose context goes out in the `traceparent`
@@ -118,10 +122,13 @@ def error_from_response(response: httpx.Response) -> KitError:
     status = response.status_code
     message = _error_message(response)
     if status == HTTPStatus.TOO_MANY_REQUESTS:
-        return RateLimited(message, retry_after=_retry_after(response.headers.get("retry-after")))
-    make = _ERROR_BY_STATUS.get(status)
-    if make is not None:
-        return make(message)
+        return RateLimited(message, retry_after=parse_retry_after(response.headers.get("retry-after")))
+    if status == HTTPStatus.REQUEST_TIMEOUT:
+        return DeadlineExceeded(message)
+    code = response.headers.get(KIT_ERROR_HEADER)
+    matching = [error for error in _ANSWERABLE if error.http_status == status]
+    if matching:
+        return next((error for error in matching if error.code == code), matching[0])(message)
     return Internal(f"HTTP {status} from {response.request.method} {response.request.url.path}: {message}")
 
 
@@ -172,12 +179,3 @@ def _error_message(response: httpx.Response) -> str:
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return str(body["error"])
     return response.reason_phrase or f"HTTP {response.status_code}"
-
-
-def _retry_after(value: str | None) -> float:
-    """Seconds from a `Retry-After` header given in seconds; 1 when absent or given as a date."""
-    try:
-        seconds = float(value) if value is not None else 1.0
-    except ValueError:
-        return 1.0
-    return seconds if seconds >= 0 else 1.0

@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 from pydantic import BaseModel, Field, Strict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from kit.endpoint import Req, Resp
+from kit.endpoint import INT64_MAX, INT64_MIN, Req, Resp
 from kit.errors import InvalidArgument
 
 M = TypeVar("M", bound=BaseModel)
@@ -20,8 +20,6 @@ DecodeRequest: TypeAlias = Callable[[Any], Req]
 EncodeResponse: TypeAlias = Callable[[Resp], Any]
 """Turns a response value into something `orjson` can serialize (dicts, lists, str, int, float, bool, None)."""
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 
 Int64 = Annotated[int, Strict(), Field(ge=INT64_MIN, le=INT64_MAX, json_schema_extra={"format": "int64"})]
 """A JSON integer that fits a signed 64-bit integer, for pydantic request models: bools, floats and strings are

@@ -1,32 +1,23 @@
-"""Putting an exception on the HTTP wire: a status code, an `{"error": "..."}` body and any extra headers."""
+"""Putting an exception on the HTTP wire: a status code, an `{"error": "..."}` body and any extra headers, all read
+from the error itself (see `kit.errors`)."""
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from typing import TypeAlias
 
 from pydantic import BaseModel
 
 from kit.endpoint import request_id
-from kit.errors import KitError, RateLimited
+from kit.errors import as_kit_error, is_logged
 
 ErrorEncoder: TypeAlias = Callable[[BaseException], tuple[int, dict[str, str], dict[str, str]]]
 """Maps an exception to (status code, JSON body, extra response headers)."""
 
-INTERNAL_MESSAGE = "internal error"
-"""What the wire says about a bug: the details go to the log, never to the caller."""
-
-STATUS_BY_CODE = {
-    "business": 400,
-    "invalid_argument": 400,
-    "too_large": 413,
-    "rate_limited": 429,
-    "unavailable": 503,
-    "deadline_exceeded": 504,
-}
-"""The HTTP status for each `kit.errors` code; any other code is a 500."""
+KIT_ERROR_HEADER = "kit-error"
+"""Answer header carrying the kit error `code`, so a kit client tells a business refusal from a malformed request
+(both are 400); the gRPC transport sends the same in its trailers."""
 
 
 class ErrorBody(BaseModel):
@@ -36,21 +27,15 @@ class ErrorBody(BaseModel):
 
 
 def default_error_encoder(exc: BaseException) -> tuple[int, dict[str, str], dict[str, str]]:
-    """The kit's error mapping: a `kit.errors` class to its status with the error's own message (and `Retry-After`,
-    whole seconds rounded up, at least 1, when rate limited); anything else to 500 `internal error`, the exception
-    and its traceback going to the log."""
-    status = STATUS_BY_CODE.get(exc.code) if isinstance(exc, KitError) else None
-    if status is None or not isinstance(exc, KitError):
-        logging.getLogger(__name__).exception("internal error while serving request %s", request_id(), exc_info=exc)
-        return 500, {"error": INTERNAL_MESSAGE}, {}
-    headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(retry_after_seconds(exc.retry_after))
-    return status, {"error": exc.message}, headers
-
-
-def retry_after_seconds(delay: float) -> int:
-    """A delay as the whole number of seconds a `Retry-After` header carries: rounded up, at least 1."""
-    if not math.isfinite(delay):
-        return 1
-    return max(1, math.ceil(delay))
+    """The kit's error answer: the error's own status, headers and public message (a failure on our side says
+    what failed in the caller's terms and the request id to quote; the details are in the log). An exception that
+    is no kit error is a bug: 500 `internal error`, its traceback logged here unless the request's line has it.
+    """
+    error = as_kit_error(exc)
+    if error.log_level >= logging.ERROR and not is_logged(exc):
+        logging.getLogger(__name__).error("internal error while serving request %s", request_id(), exc_info=exc)
+    message = error.public_message()
+    rid = request_id()
+    if error.http_status >= 500 and rid is not None:
+        message = f"{message} (request id {rid})"
+    return int(error.http_status), {"error": message}, {**error.headers(), KIT_ERROR_HEADER: error.code}

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kit.transport.http.server import JSON_MEDIA_TYPE, RawRoute
+from kit.transport.http.body import JSON_MEDIA_TYPE
+from kit.transport.http.server import RawRoute
 
 _SERVING = orjson.dumps({"status": "serving"})
 _NOT_SERVING = orjson.dumps({"status": "not serving"})

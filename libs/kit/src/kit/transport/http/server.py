@@ -3,7 +3,6 @@ the endpoint inside a request scope (request id, deadline, client) and answers J
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Collection, Coroutine
 from typing import Any, cast
 
@@ -16,17 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kit import tracing
-from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Req, Resp, remaining, request_scope
-from kit.errors import DeadlineExceeded
-from kit.transport.http.body import parse_json, read_body
+from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Req, Resp, request_scope
+from kit.transport.deadline import call_within_deadline
+from kit.transport.http.body import JSON_MEDIA_TYPE, parse_json, read_body
 from kit.transport.http.decode import DecodeRequest, EncodeResponse
 from kit.transport.http.error_encoder import ErrorEncoder, default_error_encoder
 from kit.transport.http.openapi import error_responses, request_body_extra
 
-API_KEY_HEADER = "x-api-key"
-"""The header naming the caller for per-client limits; without it the peer's address does."""
-
-JSON_MEDIA_TYPE = "application/json"
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -88,7 +83,7 @@ def add_route(
             try:
                 body = await read_body(request, max_body_bytes)
                 value = None if allows_empty and not body else parse_json(body)
-                content = orjson.dumps(encode(await _call(endpoint, decode(value))))
+                content = orjson.dumps(encode(await call_within_deadline(endpoint, decode(value))))
             except Exception as exc:
                 status, error_body, extra = error_encoder(exc)
                 return Response(orjson.dumps(error_body), status, {REQUEST_ID_HEADER: rid, **extra}, JSON_MEDIA_TYPE)
@@ -123,18 +118,3 @@ def _traced(handle: Handler, tracer: Tracer, method: str, path: str) -> Handler:
             return response
 
     return traced
-
-
-async def _call(endpoint: Endpoint[Req, Resp], request: Req) -> Resp:
-    """Calls the endpoint, cancelling it when the request's deadline passes (then `DeadlineExceeded`)."""
-    left = remaining()
-    if left is None:
-        return await endpoint(request)
-    timer = asyncio.timeout(left)
-    try:
-        async with timer:
-            return await endpoint(request)
-    except TimeoutError:
-        if timer.expired():
-            raise DeadlineExceeded("deadline exceeded") from None
-        raise
