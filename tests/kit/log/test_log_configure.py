@@ -13,7 +13,8 @@ import pytest
 import structlog
 
 from kit.endpoint import request_scope
-from kit.log import configure, from_env
+from kit.env import ConfigError
+from kit.log import Config, configure, from_env, read_config
 
 QUIETED = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
@@ -202,10 +203,39 @@ def test_from_env_reads_format_and_level(environ: dict[str, str], is_json: bool,
     assert text[-1].startswith("{") is is_json
 
 
-@pytest.mark.parametrize("environ", [{"LOG_FORMAT": "xml"}, {"LOG_LEVEL": "loud"}])
-def test_from_env_refuses_unknown_values(environ: dict[str, str]) -> None:
-    with pytest.raises(ValueError, match=r"xml|loud"):
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"LOG_FORMAT": "pretty"}, "LOG_FORMAT='pretty': want one of json, console"),
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL='verbose': want a level name such as debug, info or warning"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_variable(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        read_config(environ, stream=io.StringIO())
+    assert str(caught.value) == message
+    with pytest.raises(ConfigError):
         from_env(service="add", environ=environ, stream=io.StringIO())
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("environ", "stream", "fmt"),
+    [
+        ({}, Terminal(), "console"),
+        ({}, io.StringIO(), "json"),
+        ({"LOG_FORMAT": "json"}, Terminal(), "json"),
+        ({"LOG_FORMAT": "console"}, io.StringIO(), "console"),
+    ],
+)
+def test_the_format_is_for_a_person_on_a_terminal_unless_log_format_says(
+    environ: dict[str, str], stream: io.StringIO, fmt: str
+) -> None:
+    assert read_config(environ, stream=stream) == Config(fmt=fmt, level="INFO")  # type: ignore[arg-type]
 
 
 def test_from_env_defaults_to_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:

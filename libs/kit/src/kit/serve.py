@@ -25,6 +25,7 @@ from kit.ratelimit import from_env as ratelimit_from_env
 from kit.ratelimit import read_config as read_ratelimit_config
 from kit.run import HttpServer, Serving, run
 from kit.sd.consul import Registrar, Registration, client_from_env
+from kit.sd.consul.client import DEFAULT_ADDR, parse_addr
 from kit.tracing import Tracing
 from kit.transport.grpc import Health, start_server
 
@@ -123,8 +124,9 @@ def main(
 ) -> None:
     """A service's entry point: configures logging, reads its configuration (`load`), its rate limits and its
     tracing, exits with status 2 and one line naming the problem when any is bad, then runs `serve` on uvloop."""
-    kitlog.from_env(service=service)
     try:
+        kitlog.from_env(service=service)
+        parse_addr(os.environ.get("CONSUL_HTTP_ADDR", "").strip() or DEFAULT_ADDR)
         cfg = load()
         for method in methods:
             read_ratelimit_config(service, method, os.environ)

@@ -1,4 +1,5 @@
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from kit.errors import (
     RateLimited,
     Unavailable,
 )
+from kit.log import endpoint_logging
 from kit.transport.http import add_route, model_decoder, new_app
 from support.sum_route import Pair, PairBody, SumReply, asgi_client, make_app
 
@@ -251,3 +253,15 @@ async def test_a_get_route_with_no_body_decodes_none() -> None:
         response = await client.get("/status")
 
     assert (response.status_code, response.json(), decoded) == (200, {"s": "ok"}, [None])
+
+
+async def test_a_bug_is_logged_once_with_one_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    logged = endpoint_logging(logging.getLogger("test.requests"), service="add", method="sum")
+    app = make_app(logged(raising(RuntimeError("a bug"))))
+
+    with caplog.at_level(logging.INFO):
+        response = await post(app, b'{"a": 1, "b": 2}')
+
+    assert response.status_code == 500
+    [traced] = [record for record in caplog.records if record.exc_info is not None]
+    assert traced.name == "test.requests"

@@ -1,7 +1,17 @@
 """Structured logs for the kit and every library in the process: `configure`/`from_env` set the one format
 (JSON lines or console), `endpoint_logging` writes one line per request."""
 
-from kit.log.configure import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS, Format, configure, from_env, parse_level
+from kit.log.configure import (
+    DEFAULT_FORMAT,
+    DEFAULT_LEVEL,
+    FORMATS,
+    Config,
+    Format,
+    configure,
+    from_env,
+    parse_level,
+    read_config,
+)
 from kit.log.middleware import EVENT, endpoint_logging
 
 __all__ = [
@@ -9,9 +19,11 @@ __all__ = [
     "DEFAULT_LEVEL",
     "EVENT",
     "FORMATS",
+    "Config",
     "Format",
     "configure",
     "endpoint_logging",
     "from_env",
     "parse_level",
+    "read_config",
 ]

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, TextIO
 
 import orjson
@@ -18,13 +19,18 @@ import structlog
 from structlog.types import EventDict, Processor, WrappedLogger
 
 from kit.endpoint import request_id
-from kit.log.direct import HEAD, KitHandler
+from kit.env import ConfigError
+from kit.log.direct import KitHandler
+
+HEAD = ("ts", "level", "logger", "event", "service", "request_id")
+"""The keys every JSON line starts with, in this order, whichever way it was written."""
 
 Format = Literal["json", "console"]
 FORMATS: tuple[Format, ...] = ("json", "console")
 
 DEFAULT_FORMAT: Format = "json"
-"""The format when LOG_FORMAT is not set: JSON lines, for machines."""
+"""The format when LOG_FORMAT is not set and the output is no terminal: JSON lines, for machines. On a terminal
+the default is `console`, coloured lines for a person."""
 
 DEFAULT_LEVEL = "INFO"
 """The level when LOG_LEVEL is not set."""
@@ -63,17 +69,19 @@ def _ordered(logger: WrappedLogger, name: str, event_dict: EventDict) -> EventDi
     return head
 
 
+_TIMESTAMPER = structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts")
+
+
 def _dumps(obj: Any, **kwargs: Any) -> str:
     return orjson.dumps(obj, default=kwargs.get("default"), option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+_JSON_RENDERER = structlog.processors.JSONRenderer(serializer=_dumps)
+
+
 def _renderers(fmt: Format, stream: TextIO) -> list[Processor]:
     if fmt == "json":
-        return [
-            structlog.processors.format_exc_info,
-            _ordered,
-            structlog.processors.JSONRenderer(serializer=_dumps),
-        ]
+        return [structlog.processors.format_exc_info, _ordered, _JSON_RENDERER]
     return [
         structlog.dev.ConsoleRenderer(
             colors=stream.isatty(),
@@ -113,7 +121,7 @@ def configure(
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
+        _TIMESTAMPER,
         structlog.processors.StackInfoRenderer(),
     ]
     context = _AddContext(service)
@@ -121,8 +129,17 @@ def configure(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_formatter_fields, context],
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *_renderers(fmt, out)],
     )
-    # A JSON handler also takes request lines directly (kit.log.direct), skipping the chain above.
-    handler = KitHandler(out, service=service if fmt == "json" else None)
+    # A JSON handler also takes request lines directly (kit.log.direct), on structlog's own fast path: the same
+    # processors, without the stdlib record and formatter.
+    direct: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        _TIMESTAMPER,
+        context,
+        _ordered,
+        _JSON_RENDERER,
+    ]
+    handler = KitHandler(out, processors=direct if fmt == "json" else None)
     handler.setFormatter(formatter)
 
     root = logging.getLogger()
@@ -155,16 +172,41 @@ def _quiet_uvicorn() -> None:
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
 
 
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The logging configuration of a process: the format and the level, read and checked before anything runs."""
+
+    fmt: Format
+    level: str
+
+
+def read_config(environ: Mapping[str, str] | None = None, *, stream: TextIO | None = None) -> Config:
+    """LOG_FORMAT (`json` or `console`; when unset, `console` if `stream` (stderr by default) is a terminal, else
+    `json`) and LOG_LEVEL (a level name, default `INFO`); raises kit.env.ConfigError naming the variable."""
+    env = os.environ if environ is None else environ
+    raw_format = env.get("LOG_FORMAT", "").strip().lower()
+    if not raw_format:
+        out = stream if stream is not None else sys.stderr
+        fmt: Format = "console" if out.isatty() else DEFAULT_FORMAT
+    elif raw_format in FORMATS:
+        fmt = raw_format
+    else:
+        raise ConfigError(f"LOG_FORMAT={env['LOG_FORMAT']!r}: want one of {', '.join(FORMATS)}")
+    level = env.get("LOG_LEVEL", "").strip() or DEFAULT_LEVEL
+    try:
+        parse_level(level)
+    except ValueError:
+        raise ConfigError(f"LOG_LEVEL={env['LOG_LEVEL']!r}: want a level name such as debug, info or warning") from None
+    return Config(fmt=fmt, level=level)
+
+
 def from_env(
     *,
     service: str,
     environ: Mapping[str, str] | None = None,
     stream: TextIO | None = None,
 ) -> None:
-    """`configure` from LOG_FORMAT (`json` or `console`, default `json`) and LOG_LEVEL (default `INFO`);
-    `environ` defaults to `os.environ`. An unknown format or level raises ValueError rather than guessing."""
-    env = os.environ if environ is None else environ
-    fmt = env.get("LOG_FORMAT", DEFAULT_FORMAT).strip().lower()
-    if fmt not in FORMATS:
-        raise ValueError(f"LOG_FORMAT={fmt!r}; expected one of {', '.join(FORMATS)}")
-    configure(service=service, fmt=fmt, level=env.get("LOG_LEVEL", DEFAULT_LEVEL), stream=stream)
+    """`configure` as `read_config` reads the environment (`environ` defaults to `os.environ`); an unknown format
+    or level raises kit.env.ConfigError rather than guessing."""
+    cfg = read_config(environ, stream=stream)
+    configure(service=service, fmt=cfg.fmt, level=cfg.level, stream=stream)

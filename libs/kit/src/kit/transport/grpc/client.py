@@ -46,12 +46,10 @@ def client_endpoint(
     `server.address`; without one, the endpoint does no tracing work at all.
     """
     # Made once: a multicallable per call would redo the method lookup on every request.
-    # A registered method, as generated stubs make them: grpc resolves the path once, not on every call.
-    remote: grpc.aio.UnaryUnaryMultiCallable[PbReq, PbResp] = channel.unary_unary(  # type: ignore[call-arg]
+    remote: grpc.aio.UnaryUnaryMultiCallable[PbReq, PbResp] = channel.unary_unary(
         method,
         request_serializer=request_type.SerializeToString,
         response_deserializer=response_type.FromString,
-        _registered_method=True,
     )
 
     span_name = tracing.rpc_name(method)

@@ -7,7 +7,7 @@ NOT_SERVING before a drain so they stop doing so.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from grpc_health.v1 import health_pb2
@@ -20,7 +20,9 @@ OVERALL = ""
 class Health:
     """The serving status of a server and its services, kept by grpc_health's asyncio HealthServicer.
 
-    Starts NOT_SERVING (unless `serving=True`): a server is ready only when its owner says so.
+    Starts NOT_SERVING (unless `serving=True`): a server is ready only when its owner says so. The servicer's `set`
+    is a coroutine, so a status set before the event loop runs is remembered and `apply`d by `start_server`
+    before the server takes its first call.
     """
 
     def __init__(self, services: Sequence[str], *, serving: bool = False) -> None:
@@ -28,42 +30,31 @@ class Health:
         """The servicer to add to a server (`start_server(..., health=...)` does it)."""
         self.services: tuple[str, ...] = tuple(dict.fromkeys((OVERALL, *services)))
         """Every name this health reports on, the whole server (`""`) first."""
+        self._serving = serving
         self._pending: set[asyncio.Task[None]] = set()
-        # A new servicer has no watchers, so each `set` finishes at once: the status is right before any call.
+
+    async def apply(self) -> None:
+        """Gives the servicer the current status of every name; `start_server` awaits it before serving."""
+        status = _status(self._serving)
         for name in self.services:
-            _run_now(self.servicer.set(name, _status(serving)))
+            await self.servicer.set(name, status)
 
     def set_serving(self, serving: bool) -> None:
         """Marks the server and every named service SERVING or NOT_SERVING, and tells watchers.
 
-        Call it from the event loop that runs the server (or before any loop runs).
+        Call it from the event loop that runs the server, or before any loop runs (then `apply` passes it on).
         """
-        status = _status(serving)
+        self._serving = serving
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            loop = None
-        for name in self.services:
-            update: Coroutine[Any, Any, None] = self.servicer.set(name, status)
-            if loop is None:
-                _run_now(update)
-            else:
-                # The servicer's `set` may have to wait for a watcher to release its lock; the tasks start in
-                # order and that lock is fair, so the last call wins.
-                task = loop.create_task(update)
-                self._pending.add(task)
-                task.add_done_callback(self._pending.discard)
+            return
+        # The servicer's `set` may have to wait for a watcher to release its lock; the task sets the names in
+        # order and tasks start in order, so the last call wins.
+        task = loop.create_task(self.apply())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
 
 def _status(serving: bool) -> Any:
     return health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-
-
-def _run_now(update: Coroutine[Any, Any, None]) -> None:
-    """Runs a `set` that cannot wait: with no loop running, no watcher can hold the servicer's lock."""
-    try:
-        update.send(None)
-    except StopIteration:
-        return
-    update.close()
-    raise RuntimeError("health status is being watched: call set_serving from the server's event loop")

@@ -45,6 +45,7 @@ async def start_server(
     names = list(reflection)
     if health is not None:
         health_pb2_grpc.add_HealthServicer_to_server(health.servicer, server)
+        await health.apply()
         names.append(grpc_health.SERVICE_NAME)
     names.append(grpc_reflection.SERVICE_NAME)
     grpc_reflection.enable_server_reflection(tuple(dict.fromkeys(names)), server)
