@@ -48,8 +48,8 @@ def port(name: str, default: int, *, env: Mapping[str, str] | None = None) -> in
     return integer(name, default, minimum=0, maximum=65535, env=env)
 
 
-def seconds(name: str, default: float, *, env: Mapping[str, str] | None = None) -> float:
-    """A positive duration in seconds (decimals allowed), or `default` when unset."""
+def seconds(name: str, default: float, *, allow_zero: bool = False, env: Mapping[str, str] | None = None) -> float:
+    """A positive duration in seconds (decimals allowed; 0 too with `allow_zero`), or `default` when unset."""
     value = _raw(env, name)
     if value is None:
         return default
@@ -57,8 +57,9 @@ def seconds(name: str, default: float, *, env: Mapping[str, str] | None = None) 
         number = float(value)
     except ValueError:
         raise ConfigError(f"{name}={value!r}: want a number of seconds") from None
-    if not number > 0 or number != number or number == float("inf"):
-        raise ConfigError(f"{name}={value!r}: want a positive, finite number of seconds")
+    if not (number >= 0 if allow_zero else number > 0) or number == float("inf"):
+        want = "a finite number of seconds, 0 or more" if allow_zero else "a positive, finite number of seconds"
+        raise ConfigError(f"{name}={value!r}: want {want}")
     return number
 
 

@@ -5,6 +5,7 @@ bad configuration before anything starts. Each service's main.py keeps what is i
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -17,13 +18,14 @@ import uvloop
 from fastapi import FastAPI
 
 from kit import log as kitlog
+from kit import run as kitrun
 from kit import tracing as kittracing
 from kit.endpoint import Middleware, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
 from kit.ratelimit import from_env as ratelimit_from_env
 from kit.ratelimit import read_config as read_ratelimit_config
-from kit.run import HttpServer, Serving, run
+from kit.run import HttpServer, Serving
 from kit.sd.consul import Registrar, Registration, client_from_env
 from kit.sd.consul.client import DEFAULT_ADDR, parse_addr
 from kit.tracing import Tracing
@@ -57,6 +59,8 @@ class Listening(Protocol):
     def register(self) -> bool: ...
     @property
     def grace(self) -> float: ...
+    @property
+    def drain_delay(self) -> float: ...
 
 
 def endpoint_middleware(
@@ -96,23 +100,39 @@ async def serve(
     grpc_server, grpc_port = await start_server(
         onion.grpc_handlers, host=cfg.host, port=cfg.grpc_port, health=health, reflection=[grpc_service]
     )
-    http = HttpServer(onion.app, host=cfg.host, port=cfg.http_port, grace=cfg.grace)
-    registrar = None
+    http = HttpServer(
+        onion.app, host=cfg.host, port=cfg.http_port, grace=cfg.grace, closing=lambda: not serving.is_serving()
+    )
+    logger.info(f"{service} serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"})
+    # The shutdown order is the order of `add`: stop on a signal, report not serving, leave Consul, keep serving
+    # for the drain delay, then stop both servers within the grace period.
+    signals = kitrun.Signals(stop)
+    group = kitrun.Group()
+    group.add(signals.actor())
+    group.add(kitrun.serving(serving))
     if cfg.register:
         registration = Registration(
             name=service, address=cfg.advertise_host, port=grpc_port, http_port=http.port, check="grpc"
         )
-        registrar = Registrar(client_from_env(), registration)
-    logger.info(f"{service} serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"})
-    await run(
-        http=http,
-        grpc_server=grpc_server,
-        serving=serving,
-        registrar=registrar,
-        closers=closers,
-        grace=cfg.grace,
-        stop=stop,
+        group.add(kitrun.registration(Registrar(client_from_env(), registration)))
+    group.add(
+        kitrun.Servers(http, grpc_server, grace=cfg.grace, drain_delay=cfg.drain_delay, hurry=signals.hurry).actor()
     )
+    # Everything built so far lives as long as the process: moving it out of the collector's sight spares each
+    # full collection a walk over every imported library, tens of milliseconds added to requests in flight.
+    gc.collect()
+    gc.freeze()
+    try:
+        with signals.installed():
+            await group.run()
+    finally:
+        gc.unfreeze()
+        for close in closers:
+            try:
+                await close()
+            except Exception as exc:
+                logger.warning("close failed: %s", exc)
+        logger.info("stopped")
 
 
 def main(

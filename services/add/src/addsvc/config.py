@@ -14,7 +14,8 @@
 | ADD_TRIM_TIMEOUT | 0.5 | seconds all attempts of one trim call may take together |
 | ADD_BREAKER_FAILURES | 5 | consecutive failures of one trim instance that open its circuit |
 | ADD_BREAKER_RESET | 5 | seconds an open circuit waits before a trial call |
-| ADD_GRACE | 10 | seconds in-flight requests get to finish on SIGTERM |
+| ADD_GRACE | 10 | seconds from SIGTERM to stopping: the drain delay, then in-flight requests finish |
+| ADD_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
 | ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
 | ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (x-api-key header, else address) |
 | ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |
@@ -47,6 +48,7 @@ class Config:
     breaker_failures: int = 5
     breaker_reset: float = 5.0
     grace: float = 10.0
+    drain_delay: float = 1.0
     trim_instances: tuple[str, ...] = ()
 
     @classmethod
@@ -67,6 +69,7 @@ class Config:
             breaker_failures=e.integer("ADD_BREAKER_FAILURES", 5, minimum=1, env=env),
             breaker_reset=e.seconds("ADD_BREAKER_RESET", 5.0, env=env),
             grace=e.seconds("ADD_GRACE", 10.0, env=env),
+            drain_delay=e.seconds("ADD_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
         )
 

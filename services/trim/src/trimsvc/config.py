@@ -9,7 +9,8 @@
 | TRIM_REGISTER | true | register in Consul (CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN) |
 | TRIM_MAX_BODY_BYTES | 65536 | largest HTTP body accepted (413 past it) |
 | TRIM_REQUEST_TIMEOUT | 2 | seconds each request may take (504 / DEADLINE_EXCEEDED past it) |
-| TRIM_GRACE | 10 | seconds in-flight requests get to finish on SIGTERM |
+| TRIM_GRACE | 10 | seconds from SIGTERM to stopping: the drain delay, then in-flight requests finish |
+| TRIM_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
 | TRIM_RATELIMIT_TRIMSPACE | unset | `<rate>/<burst>` for all callers; `_PER_CLIENT` and `_MODE` as for add |
 | TRIM_DELAY | unset | fault injection: seconds every TrimSpace waits first (for deadline tests) |
 """
@@ -34,6 +35,7 @@ class Config:
     max_body_bytes: int = 65536
     request_timeout: float = 2.0
     grace: float = 10.0
+    drain_delay: float = 1.0
     delay: float = 0.0
 
     @classmethod
@@ -50,6 +52,7 @@ class Config:
             max_body_bytes=e.integer("TRIM_MAX_BODY_BYTES", 65536, minimum=1, env=env),
             request_timeout=e.seconds("TRIM_REQUEST_TIMEOUT", 2.0, env=env),
             grace=e.seconds("TRIM_GRACE", 10.0, env=env),
+            drain_delay=e.seconds("TRIM_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
             delay=delay,
         )
 
