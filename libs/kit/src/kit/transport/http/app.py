@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from http import HTTPStatus
 
 import orjson
-from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,16 +15,18 @@ from kit.errors import KitError, mark_logged
 from kit.transport.http.body import JSON_MEDIA_TYPE
 from kit.transport.http.decode import describe_errors
 from kit.transport.http.error_encoder import default_error_encoder
+from kit.transport.http.fast import KitApp
 
 
-def new_app(*, title: str, version: str, description: str = "") -> FastAPI:
-    """Makes the FastAPI app a service's routes go on, with `/docs` and `/openapi.json`.
+def new_app(*, title: str, version: str, description: str = "") -> KitApp:
+    """Makes the FastAPI app (a `KitApp`, whose endpoint routes skip FastAPI's machinery) a service's routes go
+    on, with `/docs` and `/openapi.json`.
 
     Errors outside the kit's routes also answer `{"error": ...}`: 404 and 405 (with `Allow`) keep their status,
     FastAPI's request validation is a 400 naming the field, a `kit.errors` class raised by any route gets its
     usual status, and anything else is a 500 `internal error`, whose traceback goes to the server's log only.
     """
-    return FastAPI(
+    return KitApp(
         title=title,
         version=version,
         description=description,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -16,25 +17,29 @@ JSON_MEDIA_TYPE = "application/json"
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, refusing with `PayloadTooLarge` as soon as it is known to exceed `limit` bytes: at once when
     `Content-Length` says so, else while the chunks of a streamed body are counted."""
-    declared = request.headers.get("content-length")
+    try:
+        return await collect_body(request.headers.get("content-length"), request.stream(), limit)
+    except ClientDisconnect:
+        raise InvalidArgument("client disconnected before sending the whole body") from None
+
+
+async def collect_body(declared: str | None, chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    """`read_body` over any stream of chunks, `declared` being the request's Content-Length header (if any)."""
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
             raise InvalidArgument("invalid Content-Length header")
         if int(declared) > limit:
             raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-    chunks: list[bytes] = []
+    parts: list[bytes] = []
     size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"request body exceeds {limit} bytes")
-            if chunk:
-                chunks.append(chunk)
-    except ClientDisconnect:
-        raise InvalidArgument("client disconnected before sending the whole body") from None
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+        if chunk:
+            parts.append(chunk)
     # One chunk is the usual case: return it as it is rather than copying it.
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def parse_json(body: bytes) -> Any:

@@ -1,9 +1,11 @@
 """The server adapter: one endpoint becomes one FastAPI route that reads the body with a limit, decodes it, calls
-the endpoint inside a request scope (request id, deadline, client) and answers JSON, errors included."""
+the endpoint inside a request scope (request id, deadline, client) and answers JSON, errors included. On a
+`KitApp` (what `new_app` makes) the same handler also answers straight from ASGI (see `kit.transport.http.fast`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Coroutine
+import functools
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from typing import Any, cast
 
 import orjson
@@ -20,6 +22,7 @@ from kit.transport.deadline import call_within_deadline
 from kit.transport.http.body import JSON_MEDIA_TYPE, parse_json, read_body
 from kit.transport.http.decode import DecodeRequest, EncodeResponse
 from kit.transport.http.error_encoder import ErrorEncoder, default_error_encoder
+from kit.transport.http.fast import Answer, KitApp, ReadBody, Respond
 from kit.transport.http.openapi import error_responses, request_body_extra
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -71,25 +74,33 @@ def add_route(
     method = method.upper()
     allows_empty = method in _BODYLESS_METHODS
 
-    async def handle(request: Request) -> Response:
-        headers = request.headers
-        peer = request.client
+    async def respond(headers: Mapping[str, str], peer: str | None, read: ReadBody) -> Answer:
         with request_scope(
             request_id=headers.get(REQUEST_ID_HEADER),
             timeout=timeout,
             transport="http",
-            client=headers.get(API_KEY_HEADER) or (peer.host if peer is not None else None),
+            client=headers.get(API_KEY_HEADER) or peer,
         ) as rid:
             try:
-                body = await read_body(request, max_body_bytes)
+                body = await read(max_body_bytes)
                 value = None if allows_empty and not body else parse_json(body)
                 content = orjson.dumps(encode(await call_within_deadline(endpoint, decode(value))))
             except Exception as exc:
                 status, error_body, extra = error_encoder(exc)
-                return Response(orjson.dumps(error_body), status, {REQUEST_ID_HEADER: rid, **extra}, JSON_MEDIA_TYPE)
-        return Response(content, 200, {REQUEST_ID_HEADER: rid}, JSON_MEDIA_TYPE)
+                return status, orjson.dumps(error_body), {REQUEST_ID_HEADER: rid, **extra}
+        return 200, content, {REQUEST_ID_HEADER: rid}
 
-    route_handler = handle if tracer is None else _traced(handle, tracer, method, path)
+    answer = respond if tracer is None else _traced(respond, tracer, method, path)
+
+    async def route_handler(request: Request) -> Response:
+        peer = request.client
+        status, content, headers = await answer(
+            request.headers, peer.host if peer is not None else None, functools.partial(read_body, request)
+        )
+        return Response(content, status, dict(headers), JSON_MEDIA_TYPE)
+
+    if isinstance(app, KitApp):
+        app.add_kit_route(method, path, answer)
     documented = set(statuses) | ({504} if timeout is not None else set())
     slug = "_".join(part for part in path.replace("-", "_").split("/") if part and "{" not in part) or "root"
     app.router.add_api_route(
@@ -106,15 +117,15 @@ def add_route(
     )
 
 
-def _traced(handle: Handler, tracer: Tracer, method: str, path: str) -> Handler:
-    """Runs `handle` in a SERVER span named after the route, its status from the answer's status code."""
+def _traced(respond: Respond, tracer: Tracer, method: str, path: str) -> Respond:
+    """Runs `respond` in a SERVER span named after the route, its status from the answer's status code."""
     name = f"{method} {path}"
     attributes = tracing.http_attributes(method, path)
 
-    async def traced(request: Request) -> Response:
-        with tracing.server_span(tracer, name, request.headers, attributes=attributes) as span:
-            response = await handle(request)
-            tracing.set_http_status(span, response.status_code, server=True)
-            return response
+    async def traced(headers: Mapping[str, str], peer: str | None, read: ReadBody) -> Answer:
+        with tracing.server_span(tracer, name, headers, attributes=attributes) as span:
+            answer = await respond(headers, peer, read)
+            tracing.set_http_status(span, answer[0], server=True)
+            return answer
 
     return traced
