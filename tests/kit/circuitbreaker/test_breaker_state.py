@@ -35,11 +35,12 @@ class Dependency:
 def make(**kwargs: float) -> tuple[Breaker, FakeClock, list[int]]:
     clock = FakeClock()
     states: list[int] = []
-    options = {"failures": 3, "reset_timeout": 10.0, "half_open_max": 1, **kwargs}
+    options = {"failures": 3, "wait": 10.0, "max_wait": 10.0, "half_open_max": 1, **kwargs}
     breaker = Breaker(
         "trim",
         failures=int(options["failures"]),
-        reset_timeout=options["reset_timeout"],
+        wait=options["wait"],
+        max_wait=options["max_wait"],
         half_open_max=int(options["half_open_max"]),
         on_state=states.append,
         clock=clock,
@@ -107,19 +108,8 @@ async def test_the_dependency_answer_passes_through() -> None:
     assert await breaker.call(Dependency()) == "ok"
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        DeadlineExceeded("late"),
-        TimeoutError(),
-        Unavailable("down"),
-        ConnectionFailed("refused"),
-        Internal("bug"),
-        RateLimited(),
-        RuntimeError("boom"),
-    ],
-)
-async def test_failures_count(error: Exception) -> None:
+@pytest.mark.parametrize("error", [Unavailable("down"), Internal("bug"), RuntimeError("boom")])
+async def test_instance_failures_count(error: Exception) -> None:
     breaker, _, states = make(failures=2)
     dependency = Dependency()
     dependency.error = error
@@ -132,8 +122,32 @@ async def test_failures_count(error: Exception) -> None:
     assert states == [2]
 
 
-@pytest.mark.parametrize("error", [BusinessError("integer overflow"), InvalidArgument("bad"), PayloadTooLarge("big")])
-async def test_business_errors_and_bad_requests_do_not_count(error: Exception) -> None:
+async def test_an_unreachable_instance_opens_the_circuit_at_once() -> None:
+    breaker, _, states = make(failures=5)
+    dependency = Dependency()
+    dependency.error = ConnectionFailed("refused")
+
+    with pytest.raises(ConnectionFailed):
+        await breaker.call(dependency)
+
+    assert breaker.state is State.OPEN
+    assert states == [2]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BusinessError("integer overflow"),
+        InvalidArgument("bad"),
+        PayloadTooLarge("big"),
+        DeadlineExceeded("late"),
+        TimeoutError(),
+        RateLimited(),
+    ],
+)
+async def test_errors_that_say_nothing_of_the_instance_do_not_count(error: Exception) -> None:
+    # A business error or a bad request is the caller's answer; a deadline that ran out may be the caller's own
+    # small budget or starved CPU; a rate limit is the instance saying "later", alive and well.
     breaker, _, states = make(failures=2)
     dependency = Dependency()
     dependency.error = error
@@ -146,6 +160,27 @@ async def test_business_errors_and_bad_requests_do_not_count(error: Exception) -
     assert breaker.state is State.CLOSED
     assert dependency.calls == 5
     assert states == []
+
+
+@pytest.mark.parametrize(
+    ("script", "state"),
+    [
+        ("fail wait:0.24", State.OPEN),
+        ("fail wait:0.25", State.HALF_OPEN),  # the first trial soon after opening
+        ("fail wait:0.25 fail wait:0.49", State.OPEN),  # a failed trial doubles the wait
+        ("fail wait:0.25 fail wait:0.5", State.HALF_OPEN),
+        ("fail wait:0.25 fail wait:0.5 fail wait:1 fail wait:2 fail wait:3.9", State.OPEN),
+        ("fail wait:0.25 fail wait:0.5 fail wait:1 fail wait:2 fail wait:4 fail wait:4.9", State.OPEN),
+        ("fail wait:0.25 fail wait:0.5 fail wait:1 fail wait:2 fail wait:4 fail wait:5", State.HALF_OPEN),  # capped
+        ("fail wait:0.25 fail wait:0.5 ok fail wait:0.25", State.HALF_OPEN),  # closing resets the wait
+    ],
+)
+async def test_the_wait_before_a_trial_starts_short_and_grows_while_trials_fail(script: str, state: State) -> None:
+    breaker, clock, _ = make(failures=1, wait=0.25, max_wait=5.0)
+
+    await run(breaker, clock, script)
+
+    assert breaker.state is state
 
 
 async def test_a_business_error_from_a_half_open_trial_closes_the_circuit() -> None:
@@ -242,7 +277,7 @@ async def test_a_cancelled_trial_frees_its_place_without_a_verdict() -> None:
     assert states == [2, 1, 0]
 
 
-async def test_a_call_cancelled_because_its_deadline_passed_is_a_failure() -> None:
+async def test_a_call_cancelled_because_its_deadline_passed_is_no_failure() -> None:
     breaker, _, states = make(failures=1)
 
     async def cut_short() -> str:
@@ -255,8 +290,8 @@ async def test_a_call_cancelled_because_its_deadline_passed_is_a_failure() -> No
     with pytest.raises(asyncio.CancelledError):
         await task
 
-    assert breaker.state is State.OPEN
-    assert states == [2]
+    assert breaker.state is State.CLOSED
+    assert states == []
 
 
 async def test_a_call_cancelled_by_its_caller_is_no_failure() -> None:
@@ -272,14 +307,17 @@ async def test_a_call_cancelled_by_its_caller_is_no_failure() -> None:
 
 
 @pytest.mark.parametrize(
-    ("failures", "reset_timeout", "half_open_max", "message"),
+    ("failures", "wait", "max_wait", "half_open_max", "message"),
     [
-        (0, 1.0, 1, "failures"),
-        (1, 0.0, 1, "reset_timeout"),
-        (1, -1.0, 1, "reset_timeout"),
-        (1, 1.0, 0, "half_open_max"),
+        (0, 1.0, 5.0, 1, "failures"),
+        (1, 0.0, 5.0, 1, "wait"),
+        (1, -1.0, 5.0, 1, "wait"),
+        (1, 6.0, 5.0, 1, "max_wait"),
+        (1, 1.0, 5.0, 0, "half_open_max"),
     ],
 )
-def test_bad_settings_are_refused(failures: int, reset_timeout: float, half_open_max: int, message: str) -> None:
+def test_bad_settings_are_refused(
+    failures: int, wait: float, max_wait: float, half_open_max: int, message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
-        Breaker("x", failures=failures, reset_timeout=reset_timeout, half_open_max=half_open_max)
+        Breaker("x", failures=failures, wait=wait, max_wait=max_wait, half_open_max=half_open_max)

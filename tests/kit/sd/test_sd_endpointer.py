@@ -1,14 +1,11 @@
-"""DefaultEndpointer and FixedEndpointer: factory and closers, error events, passive ejection, readmission."""
+"""DefaultEndpointer and FixedEndpointer: factory and closers, error events, instance counts."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-import pytest
-
 import kit.sd
-from kit.errors import BusinessError, ConnectionFailed, Unavailable
 from kit.sd import DefaultEndpointer, Event, FixedEndpointer, InstanceEndpoint, Listener
 from support.clock import FakeClock
 
@@ -187,88 +184,6 @@ async def test_a_good_event_cancels_invalidation() -> None:
     instancer.send("a:1")
     clock.now += 100
     assert names(endpointer) == ["a:1"]
-
-
-async def test_connection_failure_ejects_the_instance_at_once() -> None:
-    _, factory, _, endpointer, _ = make("a:1", "b:2")
-    factory.failures["a:1"] = ConnectionFailed("refused")
-    dead = endpointer.endpoints()[0]
-    with pytest.raises(ConnectionFailed):
-        await dead.endpoint("req")
-    assert names(endpointer) == ["b:2"]
-
-
-@pytest.mark.parametrize("error", [Unavailable("circuit open"), BusinessError("overflow"), RuntimeError("bug")])
-async def test_other_errors_do_not_eject(error: Exception) -> None:
-    _, factory, _, endpointer, _ = make("a:1", "b:2")
-    factory.failures["a:1"] = error
-    with pytest.raises(type(error)):
-        await endpointer.endpoints()[0].endpoint("req")
-    assert names(endpointer) == ["a:1", "b:2"]
-
-
-async def test_ejected_instance_returns_when_it_leaves_and_comes_back() -> None:
-    instancer, factory, _, endpointer, _ = make("a:1", "b:2")
-    endpointer.eject("a:1")
-    instancer.send("a:1", "b:2", "c:3")  # still reported all along: stays out
-    assert names(endpointer) == ["b:2", "c:3"]
-    instancer.send("b:2", "c:3")
-    instancer.send("a:1", "b:2", "c:3")
-    assert names(endpointer) == ["a:1", "b:2", "c:3"]
-    assert factory.made.count("a:1") == 2
-
-
-async def test_ejected_instance_returns_after_ejection_time_and_is_ejected_again_if_still_dead() -> None:
-    _, factory, clock, endpointer, _ = make("a:1", "b:2", ejection_time=10.0)
-    factory.failures["a:1"] = ConnectionFailed("refused")
-    with pytest.raises(ConnectionFailed):
-        await endpointer.endpoints()[0].endpoint("req")
-    clock.now += 9.9
-    assert names(endpointer) == ["b:2"]
-    clock.now += 0.1
-    assert names(endpointer) == ["a:1", "b:2"]
-    with pytest.raises(ConnectionFailed):
-        await endpointer.endpoints()[0].endpoint("req")
-    assert names(endpointer) == ["b:2"]
-    clock.now += 10
-    factory.failures.clear()
-    assert await call_all(endpointer) == ["a:1", "b:2"]
-    assert names(endpointer) == ["a:1", "b:2"]
-
-
-async def test_when_every_instance_is_ejected_all_are_used() -> None:
-    _, _, _, endpointer, counts = make("a:1", "b:2")
-    endpointer.eject("a:1")
-    assert names(endpointer) == ["b:2"]
-    endpointer.eject("b:2")
-    assert names(endpointer) == ["a:1", "b:2"]
-    assert counts == [2]
-
-
-async def test_eject_of_an_unknown_instance_is_ignored() -> None:
-    _, _, _, endpointer, _ = make("a:1")
-    endpointer.eject("z:9")
-    assert names(endpointer) == ["a:1"]
-
-
-async def test_stale_call_does_not_eject_the_instance_after_it_came_back() -> None:
-    instancer, factory, _, endpointer, _ = make("a:1", "b:2")
-    release = asyncio.Event()
-    old = endpointer.endpoints()[0]
-    factory.failures["a:1"] = ConnectionFailed("refused")
-
-    async def slow_call() -> None:
-        await release.wait()
-        await old.endpoint("req")
-
-    task = asyncio.create_task(slow_call())
-    await asyncio.sleep(0)
-    instancer.send("b:2")
-    instancer.send("a:1", "b:2")  # a new a:1, made afresh
-    release.set()
-    with pytest.raises(ConnectionFailed):
-        await task
-    assert names(endpointer) == ["a:1", "b:2"]
 
 
 async def test_on_instances_hears_every_change() -> None:

@@ -42,7 +42,20 @@ class ChangingEndpointer:
 
 def test_package_exports() -> None:
     assert sorted(kit.sd.lb.__all__) == sorted(
-        ["Balancer", "Callback", "NoEndpoints", "Random", "RetryError", "RoundRobin", "retry"]
+        [
+            "Balancer",
+            "BreakerSettings",
+            "Budget",
+            "Callback",
+            "Hedge",
+            "NoEndpoints",
+            "Outliers",
+            "Random",
+            "RetryError",
+            "RoundRobin",
+            "choose",
+            "retry",
+        ]
     )
     for name in kit.sd.lb.__all__:
         assert hasattr(kit.sd.lb, name)

@@ -2,7 +2,8 @@
 
 go-kit's `lb.Retry(3, 500ms, lb.NewRoundRobin(...))` failed 14-23% of such requests, because the round-robin counter
 is shared: between two attempts of one request other callers move it, so all three attempts can land on the dead
-instance. Here a retry excludes the instances it already tried, and the endpointer ejects the dead one.
+instance. Here a retry excludes the instances it already tried, and outlier detection takes the dead one out of the
+rotation after its first refused connection.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from kit.errors import ConnectionFailed
 from kit.sd import DefaultEndpointer, FixedInstancer
-from kit.sd.lb import Balancer, RoundRobin, retry
+from kit.sd.lb import Balancer, Outliers, RoundRobin, retry
 
 CALLERS = 16
 REQUESTS_PER_CALLER = 250
@@ -23,10 +24,12 @@ LIVE, DEAD = "127.0.0.1:8975", "127.0.0.1:8976"
 
 
 class Cluster:
-    """A factory for one live and one dead instance, counting the calls each gets."""
+    """A factory for one live and one dead instance, counting the calls each gets, each endpoint recorded by
+    `outliers` when given."""
 
-    def __init__(self) -> None:
+    def __init__(self, outliers: Outliers | None = None) -> None:
         self.calls: Counter[str] = Counter()
+        self.outliers = outliers
 
     def __call__(self, instance: str) -> tuple[Any, Any]:
         async def endpoint(request: Any) -> Any:
@@ -39,6 +42,8 @@ class Cluster:
         async def closer() -> None:
             return None
 
+        if self.outliers is not None:
+            return self.outliers.middleware(instance)(endpoint), closer
         return endpoint, closer
 
 
@@ -77,30 +82,29 @@ def naive_retry(max_attempts: int, balancer: Balancer) -> Any:
 
 
 async def test_naive_shared_counter_retry_fails_requests() -> None:
-    # The premise: without exclusion and ejection this load loses requests: 986 of 4000 (25%) when measured, as
-    # bad as go-kit's 14-23%.
+    # The premise: without exclusion and outlier detection this load loses requests: 986 of 4000 (25%) when
+    # measured, as bad as go-kit's 14-23%.
     cluster = Cluster()
-    endpointer = DefaultEndpointer(FixedInstancer([LIVE, DEAD]), cluster, ejection_time=0.0)
+    endpointer = DefaultEndpointer(FixedInstancer([LIVE, DEAD]), cluster)
     failed = await load(naive_retry(3, RoundRobin(endpointer)))
     assert failed > CALLERS * REQUESTS_PER_CALLER // 10
     await endpointer.close()
 
 
 @pytest.mark.parametrize(
-    ("ejection_time", "dead_calls_at_most"),
+    ("detect", "dead_calls_at_most"),
     [
-        (10.0, CALLERS),  # ejected after the first wave: only the calls already on their way reach it
-        (0.0, CALLERS * REQUESTS_PER_CALLER),  # ejection expires at once: exclusion alone must save every request
+        (True, CALLERS),  # its circuit opens at the first refusal: only the calls already on their way reach it
+        (False, CALLERS * REQUESTS_PER_CALLER),  # no outlier detection: exclusion alone must save every request
     ],
 )
-async def test_retry_over_round_robin_loses_no_request(ejection_time: float, dead_calls_at_most: int) -> None:
-    cluster = Cluster()
-    now = 0.0  # a clock that stands still: ejection_time alone decides whether the dead one comes back
-    endpointer = DefaultEndpointer(
-        FixedInstancer([LIVE, DEAD]), cluster, ejection_time=ejection_time, clock=lambda: now
-    )
+async def test_retry_over_round_robin_loses_no_request(detect: bool, dead_calls_at_most: int) -> None:
+    # A clock that stands still: an open circuit never reaches its half-open trial.
+    outliers = Outliers("trim", clock=lambda: 0.0) if detect else None
+    cluster = Cluster(outliers)
+    endpointer = DefaultEndpointer(FixedInstancer([LIVE, DEAD]), cluster)
     retries: list[None] = []
-    call = retry(3, 30.0, RoundRobin(endpointer), on_retry=lambda: retries.append(None))
+    call = retry(3, 30.0, RoundRobin(endpointer, outliers=outliers), on_retry=lambda: retries.append(None))
 
     failed = await load(call)
 
@@ -111,11 +115,11 @@ async def test_retry_over_round_robin_loses_no_request(ejection_time: float, dea
     await endpointer.close()
 
 
-async def test_dead_instance_keeps_getting_traffic_without_ejection() -> None:
-    # With ejection_time=0 the dead instance stays in the rotation, so the parametrized case above really does
+async def test_dead_instance_keeps_getting_traffic_without_outlier_detection() -> None:
+    # Without outlier detection the dead instance stays in the rotation, so the parametrized case above really does
     # exercise exclusion: a sizeable share of first attempts hits it.
     cluster = Cluster()
-    endpointer = DefaultEndpointer(FixedInstancer([LIVE, DEAD]), cluster, ejection_time=0.0, clock=lambda: 0.0)
+    endpointer = DefaultEndpointer(FixedInstancer([LIVE, DEAD]), cluster)
     await load(retry(3, 30.0, RoundRobin(endpointer)))
     assert cluster.calls[DEAD] > CALLERS * REQUESTS_PER_CALLER // 4
     await endpointer.close()

@@ -1,12 +1,15 @@
-"""The balancer role: choose one endpoint of a service for one call, avoiding the instances a retry already tried."""
+"""The balancer role: choose one endpoint of a service for one call, avoiding the instances a retry already tried
+and, when given `Outliers`, the instances that are failing or slow, but never all of them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from typing import Protocol
 
+from kit.endpoint import Req, Resp
 from kit.errors import Unavailable
 from kit.sd.endpointer import Endpointer, InstanceEndpoint
+from kit.sd.lb.outliers import Outliers
 
 
 class NoEndpoints(Unavailable):
@@ -21,21 +24,35 @@ class NoEndpoints(Unavailable):
         self.reason = "service discovery cannot be reached" if discovery_error is not None else "no instance is running"
 
 
-class Balancer(Protocol):
+class Balancer(Protocol[Req, Resp]):
     """Chooses the endpoint for the next call."""
 
-    def pick(self, exclude: Collection[str] = ()) -> InstanceEndpoint:
+    def pick(self, exclude: Collection[str] = ()) -> InstanceEndpoint[Req, Resp]:
         """An endpoint whose instance is not in `exclude`, unless every instance is; raises NoEndpoints."""
         ...
 
 
-def eligible(endpointer: Endpointer, exclude: Collection[str]) -> Sequence[InstanceEndpoint]:
-    """The endpoints a balancer may choose from: those not excluded, or all of them when every one is excluded."""
+def choose(
+    endpointer: Endpointer[Req, Resp],
+    start: int,
+    exclude: Collection[str],
+    outliers: Outliers | None,
+) -> InstanceEndpoint[Req, Resp]:
+    """The first of `endpointer`'s endpoints from position `start` on (wrapping around) that is not excluded and
+    that `outliers` admits. Exclusion gives way when it leaves nothing; outliers give way when they admit none
+    (panic: every instance is used as if none were to be avoided)."""
     endpoints = endpointer.endpoints()
     if not endpoints:
         raise NoEndpoints(discovery_error=endpointer.discovery_error)
-    if exclude:
-        allowed = tuple(e for e in endpoints if e.instance not in exclude)
-        if allowed:
-            return allowed
-    return endpoints
+    allowed = [e for e in endpoints if e.instance not in exclude] if exclude else endpoints
+    allowed = allowed or endpoints
+    count = len(allowed)
+    first = allowed[start % count]
+    if outliers is None:
+        return first
+    fastest = outliers.fastest()
+    for i in range(count):
+        endpoint = allowed[(start + i) % count]
+        if outliers.admit(endpoint.instance, fastest):
+            return endpoint
+    return first

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection
+from typing import Generic
 
+from kit.endpoint import Req, Resp
 from kit.sd.endpointer import Endpointer, InstanceEndpoint
-from kit.sd.lb.balancer import eligible
+from kit.sd.lb.balancer import choose
+from kit.sd.lb.outliers import Outliers
 
 
-class Random:
-    """Spreads calls over the endpoints at random, with no shared state between callers.
+class Random(Generic[Req, Resp]):
+    """Spreads calls over the endpoints at random, with no shared state between callers; with `outliers`, a
+    failing or slow instance passes its turn to the next one.
 
     Pass a seeded `rng` for reproducible choices (tests).
     """
 
-    def __init__(self, endpointer: Endpointer, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        endpointer: Endpointer[Req, Resp],
+        *,
+        outliers: Outliers | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self._endpointer = endpointer
+        self._outliers = outliers
         self._rng = random.Random() if rng is None else rng
 
-    def pick(self, exclude: Collection[str] = ()) -> InstanceEndpoint:
-        return self._rng.choice(eligible(self._endpointer, exclude))
+    def pick(self, exclude: Collection[str] = ()) -> InstanceEndpoint[Req, Resp]:
+        return choose(self._endpointer, self._rng.getrandbits(32), exclude, self._outliers)

@@ -1,0 +1,205 @@
+"""The retry budget and hedged requests: extra attempts stay a share of calls, and the first answer wins."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from kit.endpoint import deadline
+from kit.errors import BusinessError, DeadlineExceeded, Unavailable
+from kit.sd import FixedEndpointer, InstanceEndpoint
+from kit.sd.lb import Budget, Hedge, RetryError, RoundRobin, retry
+from support.clock import FakeClock
+
+
+def test_the_floor_allows_a_few_retries_with_no_calls() -> None:
+    budget = Budget(ratio=0.2, per_second=1.0, window=10.0, clock=FakeClock())
+    assert [budget.spend() for _ in range(11)] == [True] * 10 + [False]
+
+
+def test_retries_are_a_share_of_calls_plus_the_floor() -> None:
+    exhausted: list[None] = []
+    budget = Budget(
+        ratio=0.1, per_second=0.5, window=10.0, clock=FakeClock(), on_exhausted=lambda: exhausted.append(None)
+    )
+    for _ in range(200):
+        budget.call()
+    spent = sum(budget.spend() for _ in range(100))
+    assert spent == 20 + 5  # 10 % of 200 calls, and 0.5 a second over 10 s
+    assert len(exhausted) == 100 - spent
+
+
+def test_the_window_slides() -> None:
+    clock = FakeClock()
+    budget = Budget(ratio=0.5, per_second=0.0, window=10.0, clock=clock)
+    for _ in range(10):
+        budget.call()
+    assert sum(budget.spend() for _ in range(10)) == 5
+    clock.advance(5.0)
+    assert not budget.spend()  # the calls are still inside the window
+    clock.advance(5.5)
+    assert not budget.available()  # both calls and retries have left it: nothing to spend
+    for _ in range(4):
+        budget.call()
+    assert sum(budget.spend() for _ in range(4)) == 2
+
+
+@pytest.mark.parametrize(
+    ("ratio", "per_second", "window", "slices"),
+    [(-0.1, 1, 10, 10), (0.1, -1, 10, 10), (0.1, 1, 0, 10), (0.1, 1, 10, 0)],
+)
+def test_bad_budgets_are_refused(ratio: float, per_second: float, window: float, slices: int) -> None:
+    with pytest.raises(ValueError, match="must"):
+        Budget(ratio=ratio, per_second=per_second, window=window, slices=slices)
+
+
+def test_hedge_delay_follows_the_observed_p95_within_bounds() -> None:
+    hedge = Hedge(min_delay=0.002, max_delay=0.1)
+    assert hedge.delay() == 0.1  # until enough answers were seen
+    for i in range(256):
+        hedge.observe((i % 100 + 1) / 10_000)  # 0.1 ms .. 10 ms, evenly
+    assert hedge.delay() == pytest.approx(0.0096, abs=0.0002)
+    for _ in range(256):
+        hedge.observe(0.0001)
+    assert hedge.delay() == 0.002  # never below min_delay
+    for _ in range(256):
+        hedge.observe(1.0)
+    assert hedge.delay() == 0.1  # never above max_delay
+
+
+def test_a_fixed_hedge_delay_stays() -> None:
+    hedge = Hedge(delay=0.02)
+    for _ in range(512):
+        hedge.observe(0.5)
+    assert hedge.delay() == 0.02
+
+
+class Instances:
+    """Endpoints that answer, raise or hang, by instance; hung calls wait until cancelled. Records what happened."""
+
+    def __init__(self, **behaviour: Any) -> None:
+        self.behaviour = {name.replace("_", ":"): what for name, what in behaviour.items()}
+        self.calls: list[str] = []
+        self.cancelled: list[str] = []
+        self.deadlines: list[float | None] = []
+
+    def balancer(self) -> RoundRobin[str, str]:
+        return RoundRobin(FixedEndpointer([InstanceEndpoint(i, self._endpoint(i)) for i in sorted(self.behaviour)]))
+
+    def _endpoint(self, instance: str) -> Any:
+        async def call(request: str) -> str:
+            self.calls.append(instance)
+            self.deadlines.append(deadline())
+            what = self.behaviour[instance]
+            if what == "hang":
+                try:
+                    await asyncio.Event().wait()
+                except asyncio.CancelledError:
+                    self.cancelled.append(instance)
+                    raise
+            if isinstance(what, Exception):
+                raise what
+            return instance
+
+        return call
+
+
+class Counts:
+    def __init__(self) -> None:
+        self.retries = 0
+        self.hedges = 0
+
+    def retry(self) -> None:
+        self.retries += 1
+
+    def hedge(self) -> None:
+        self.hedges += 1
+
+
+def hedged(instances: Instances, counts: Counts, *, budget: Budget | None = None, timeout: float = 5.0) -> Any:
+    return retry(
+        3,
+        timeout,
+        instances.balancer(),
+        budget=budget,
+        hedge=Hedge(delay=0.001),
+        on_retry=counts.retry,
+        on_hedge=counts.hedge,
+    )
+
+
+async def test_a_hung_first_attempt_is_hedged_and_the_hedge_wins() -> None:
+    instances = Instances(a_1="hang", b_2=None)
+    counts = Counts()
+    assert await hedged(instances, counts)("x") == "b:2"
+    await asyncio.sleep(0)
+    assert instances.calls == ["a:1", "b:2"]
+    assert instances.cancelled == ["a:1"]  # the loser is cancelled, so no call outlives the request
+    assert (counts.retries, counts.hedges) == (1, 1)
+
+
+async def test_a_quick_answer_sends_no_hedge() -> None:
+    instances = Instances(a_1=None, b_2=None)
+    counts = Counts()
+    call = retry(3, 5.0, instances.balancer(), hedge=Hedge(delay=60.0), on_hedge=counts.hedge)
+    assert [await call("x") for _ in range(4)] == ["a:1", "b:2", "a:1", "b:2"]
+    assert counts.hedges == 0
+
+
+async def test_a_failed_attempt_is_retried_while_the_hedge_timer_runs() -> None:
+    instances = Instances(a_1=Unavailable("a down"), b_2=None)
+    counts = Counts()
+    call = retry(3, 5.0, instances.balancer(), hedge=Hedge(delay=60.0), on_retry=counts.retry, on_hedge=counts.hedge)
+    assert await call("x") == "b:2"
+    assert (counts.retries, counts.hedges) == (1, 0)
+
+
+async def test_every_attempt_failing_gives_a_retry_error_naming_them() -> None:
+    instances = Instances(a_1=Unavailable("a down"), b_2=Unavailable("b down"), c_3=Unavailable("c down"))
+    with pytest.raises(
+        RetryError, match=r"^retries spent after 3 attempts: #1 a:1: Unavailable: a down; #2 "
+    ) as caught:
+        await hedged(instances, Counts())("x")
+    assert sorted(caught.value.instances) == ["a:1", "b:2", "c:3"]
+
+
+async def test_a_business_error_ends_the_call_and_cancels_the_others() -> None:
+    instances = Instances(a_1="hang", b_2=BusinessError("integer overflow"))
+    with pytest.raises(BusinessError):
+        await hedged(instances, Counts())("x")
+    await asyncio.sleep(0)
+    assert instances.cancelled == ["a:1"]
+
+
+async def test_hedges_come_out_of_the_budget() -> None:
+    budget = Budget(ratio=0.0, per_second=0.0, clock=FakeClock())  # nothing to spend
+    instances = Instances(a_1="hang", b_2=None)
+    counts = Counts()
+    with pytest.raises(DeadlineExceeded):
+        await hedged(instances, counts, budget=budget, timeout=0.05)("x")
+    assert instances.calls == ["a:1"]
+    assert counts.hedges == 0
+
+
+async def test_without_budget_left_a_failure_is_not_retried() -> None:
+    budget = Budget(ratio=0.0, per_second=0.0, clock=FakeClock())
+    instances = Instances(a_1=Unavailable("a down"), b_2=None)
+    with pytest.raises(RetryError, match=r"^retry budget spent after 1 attempt: #1 a:1: Unavailable: a down$"):
+        await retry(3, 5.0, instances.balancer(), budget=budget)("x")
+    assert instances.calls == ["a:1"]
+
+
+async def test_without_budget_left_the_only_attempt_gets_all_the_time() -> None:
+    # With budget, the first of 3 attempts gets a third of 5 s; without, it is the last and may use all of it.
+    budget = Budget(ratio=0.0, per_second=0.0, clock=FakeClock())
+    instances = Instances(a_1=None)
+    start = time.monotonic()
+    await retry(3, 5.0, instances.balancer(), budget=budget)("x")
+    await retry(3, 5.0, instances.balancer())("x")
+    with_no_budget, with_budget = instances.deadlines
+    assert with_no_budget is not None and with_budget is not None
+    assert with_no_budget - start > 4.0
+    assert with_budget - start < 2.0 + (time.monotonic() - start)
