@@ -229,7 +229,7 @@ async def test_request_deadline_shorter_than_timeout_wins() -> None:
     message = str(caught.value)
     # the budget is what is left of the request's 20 ms when the call starts: a hair under 0.02 s
     started = r"deadline exceeded after 0\.0(2|19\d*) s: "
-    assert re.match(started + r"#1 a:1: DeadlineExceeded: no answer within 0\.006", message)
+    assert re.match(started + r"#1 a:1: DeadlineExceeded: no answer within 0\.00\d+ s", message)
     assert message.endswith("#3 a:1: no answer yet")
 
 
