@@ -17,6 +17,7 @@ from kit.run import Serving
 from kit.sd import FixedInstancer
 from kit.transport.grpc import start_server
 from support.onion import Served
+from trimsvc import client as trimclient
 from trimsvc import main as trimmain
 from trimsvc.config import Config as TrimConfig
 
@@ -42,9 +43,11 @@ async def trim() -> AsyncIterator[Served]:
 async def add(trim: Served) -> AsyncIterator[Served]:
     cfg = AddConfig(max_body_bytes=4096, max_concat_length=64, trim_instances=(trim.grpc_address,))
     metrics = Metrics(CollectorRegistry(), service="add")
-    trimmer, endpointer = addmain.trim_client(cfg, FixedInstancer(cfg.trim_instances), metrics)
+    trim_client = trimclient.new(FixedInstancer(cfg.trim_instances), policy=cfg.trim, metrics=metrics)
     serving = Serving()
-    onion = addmain.build(cfg, trimmer=trimmer, metrics=metrics, serving=serving, logger=logging.getLogger("test.add"))
+    onion = addmain.build(
+        cfg, trimmer=trim_client, metrics=metrics, serving=serving, logger=logging.getLogger("test.add")
+    )
     serving.set(True)
     server, port = await start_server(onion.grpc_handlers, port=0)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
@@ -53,4 +56,4 @@ async def add(trim: Served) -> AsyncIterator[Served]:
         yield Served(http, channel, f"127.0.0.1:{port}", metrics.registry)
     await channel.close(None)
     await server.stop(None)
-    await endpointer.close()
+    await trim_client.close()

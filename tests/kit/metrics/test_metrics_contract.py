@@ -21,6 +21,12 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "kit_sd_instances": ("gauge", frozenset({"service", "target"})),
 }
 
+# Beyond the contract, the kit's own (the README lists them): the same labels as kit_retries_total.
+KIT_OWN: dict[str, tuple[str, frozenset[str]]] = {
+    "kit_hedges_total": ("counter", frozenset({"service", "target"})),
+    "kit_retry_budget_exhausted_total": ("counter", frozenset({"service", "target"})),
+}
+
 
 async def _touch_everything(metrics: Metrics) -> None:
     async def ok(request: int) -> int:
@@ -34,6 +40,8 @@ async def _touch_everything(metrics: Metrics) -> None:
     with pytest.raises(Unavailable):
         await metrics.client("trim", "127.0.0.1:8975")(fail)(1)
     metrics.retry_counter("trim")()
+    metrics.hedge_counter("trim")()
+    metrics.budget_exhausted_counter("trim")()
     metrics.ratelimit_rejected("sum")()
     metrics.circuit_state("trim", "127.0.0.1:8975")(2)
     metrics.instances_gauge("trim")(2)
@@ -53,7 +61,7 @@ async def test_every_contract_metric_has_exactly_its_name_type_and_labels() -> N
     registry = CollectorRegistry()
     await _touch_everything(Metrics(registry, service="add"))
 
-    assert _exposed(registry) == CONTRACT
+    assert _exposed(registry) == CONTRACT | KIT_OWN
 
 
 async def test_the_exposition_text_names_each_contract_metric_with_its_type() -> None:

@@ -63,6 +63,27 @@ def seconds(name: str, default: float, *, allow_zero: bool = False, env: Mapping
     return number
 
 
+def number(
+    name: str,
+    default: float,
+    *,
+    minimum: float = 0.0,
+    maximum: float = float("inf"),
+    env: Mapping[str, str] | None = None,
+) -> float:
+    """A finite number within [minimum, maximum] (decimals allowed), or `default` when unset."""
+    value = _raw(env, name)
+    if value is None:
+        return default
+    try:
+        result = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: want a number") from None
+    if not minimum <= result <= maximum or result == float("inf"):
+        raise ConfigError(f"{name}={value!r}: want a finite number in [{minimum:g}, {maximum:g}]")
+    return result
+
+
 def flag(name: str, default: bool, *, env: Mapping[str, str] | None = None) -> bool:
     """A boolean: 1/true/yes/on or 0/false/no/off."""
     value = _raw(env, name)
@@ -100,4 +121,4 @@ def advertised_host(listen_host: str) -> str:
     return listen_host
 
 
-__all__ = ["ConfigError", "addresses", "advertised_host", "flag", "integer", "port", "seconds", "string"]
+__all__ = ["ConfigError", "addresses", "advertised_host", "flag", "integer", "number", "port", "seconds", "string"]

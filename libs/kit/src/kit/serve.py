@@ -135,15 +135,10 @@ async def serve(
         logger.info("stopped")
 
 
-def main(
-    *,
-    service: str,
-    methods: Sequence[str],
-    load: Callable[[], C],
-    serve: Callable[[C, Tracing], Coroutine[Any, Any, None]],
-) -> None:
-    """A service's entry point: configures logging, reads its configuration (`load`), its rate limits and its
-    tracing, exits with status 2 and one line naming the problem when any is bad, then runs `serve` on uvloop."""
+def configure(service: str, load: Callable[[], C], *, methods: Sequence[str] = ()) -> tuple[C, Tracing]:
+    """What a service's `main` does before its event loop starts: configures logging, reads its configuration
+    (`load`), the rate limits of `methods` and its tracing; exits with status 2 and one line naming the problem
+    when any is bad."""
     try:
         kitlog.from_env(service=service)
         parse_addr(os.environ.get("CONSUL_HTTP_ADDR", "").strip() or DEFAULT_ADDR)
@@ -154,7 +149,19 @@ def main(
     except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
         print(f"{service}svc: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    return cfg, tracing
+
+
+def main(
+    *,
+    service: str,
+    methods: Sequence[str],
+    load: Callable[[], C],
+    serve: Callable[[C, Tracing], Coroutine[Any, Any, None]],
+) -> None:
+    """A service's entry point: `configure`, then runs `serve` on uvloop."""
+    cfg, tracing = configure(service, load, methods=methods)
     uvloop.run(serve(cfg, tracing))
 
 
-__all__ = ["Listening", "Onion", "endpoint_middleware", "main", "serve"]
+__all__ = ["Listening", "Onion", "configure", "endpoint_middleware", "main", "serve"]

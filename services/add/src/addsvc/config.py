@@ -12,8 +12,13 @@
 | ADD_REQUEST_TIMEOUT | 2 | seconds each request may take (504 / DEADLINE_EXCEEDED past it) |
 | ADD_TRIM_ATTEMPTS | 3 | attempts per trim call, each on another instance when there is one |
 | ADD_TRIM_TIMEOUT | 0.5 | seconds all attempts of one trim call may take together |
-| ADD_BREAKER_FAILURES | 5 | consecutive failures of one trim instance that open its circuit |
-| ADD_BREAKER_RESET | 5 | seconds an open circuit waits before a trial call |
+| ADD_RETRY_BUDGET | 0.2 | retries and hedges to trim, as a share of calls over 10 s |
+| ADD_RETRY_BUDGET_FLOOR | 5 | retries and hedges a second allowed besides that share |
+| ADD_HEDGE | auto | `auto`: hedge a trim call after the observed p95; seconds: after that; `off` |
+| ADD_BREAKER_FAILURES | 5 | consecutive UNAVAILABLE or INTERNAL answers of one trim instance that open its circuit |
+| ADD_BREAKER_WAIT | 0.25 | seconds an open circuit waits before its first trial call |
+| ADD_BREAKER_MAX_WAIT | 5 | longest wait: it doubles each time a trial fails |
+| ADD_SLOW_AFTER | 0.05 | seconds without an answer after which a trim instance counts as slow (and 5x the fastest) |
 | ADD_GRACE | 10 | seconds from SIGTERM to stopping: the drain delay, then in-flight requests finish |
 | ADD_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
 | ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
@@ -24,11 +29,36 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH
 from kit import env as e
+from kit import ratelimit
+from kit.env import ConfigError
+from kit.sd.lb import BreakerSettings, Policy
+
+SERVICE = "add"
+"""The name add registers under in Consul, and the `service` label of its metrics."""
+
+METHODS = ("Sum", "Concat")
+
+
+def _hedge(env: Mapping[str, str] | None) -> tuple[bool, float | None]:
+    text = e.string("ADD_HEDGE", "auto", env=env).strip().lower()
+    if text in ("auto", ""):
+        return True, None
+    if text in ("off", "0", "false", "no"):
+        return False, None
+    return True, e.seconds("ADD_HEDGE", 0.0, env=env)
+
+
+def _ratelimits(env: Mapping[str, str] | None) -> dict[str, ratelimit.Config]:
+    try:
+        return {m: ratelimit.read_config(SERVICE, m, os.environ if env is None else env) for m in METHODS}
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +73,13 @@ class Config:
     max_concat_length: int = DEFAULT_MAX_CONCAT_LENGTH
     max_body_bytes: int = 65536
     request_timeout: float = 2.0
-    trim_attempts: int = 3
-    trim_timeout: float = 0.5
-    breaker_failures: int = 5
-    breaker_reset: float = 5.0
+    trim: Policy = field(default_factory=Policy)
     grace: float = 10.0
     drain_delay: float = 1.0
     trim_instances: tuple[str, ...] = ()
+    ratelimits: Mapping[str, ratelimit.Config] = field(
+        default_factory=lambda: dict.fromkeys(METHODS, ratelimit.Config())
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -64,14 +94,35 @@ class Config:
             max_concat_length=e.integer("ADD_MAX_CONCAT_LENGTH", DEFAULT_MAX_CONCAT_LENGTH, minimum=0, env=env),
             max_body_bytes=e.integer("ADD_MAX_BODY_BYTES", 65536, minimum=1, env=env),
             request_timeout=e.seconds("ADD_REQUEST_TIMEOUT", 2.0, env=env),
-            trim_attempts=e.integer("ADD_TRIM_ATTEMPTS", 3, minimum=1, maximum=10, env=env),
-            trim_timeout=e.seconds("ADD_TRIM_TIMEOUT", 0.5, env=env),
-            breaker_failures=e.integer("ADD_BREAKER_FAILURES", 5, minimum=1, env=env),
-            breaker_reset=e.seconds("ADD_BREAKER_RESET", 5.0, env=env),
+            trim=trim_policy(env),
             grace=e.seconds("ADD_GRACE", 10.0, env=env),
             drain_delay=e.seconds("ADD_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
+            ratelimits=_ratelimits(env),
         )
 
 
-__all__ = ["Config"]
+def trim_policy(env: Mapping[str, str] | None = None) -> Policy:
+    """How add calls trim, from ADD_TRIM_*, ADD_RETRY_BUDGET*, ADD_HEDGE, ADD_BREAKER_* and ADD_SLOW_AFTER."""
+    hedge, hedge_delay = _hedge(env)
+    wait = e.seconds("ADD_BREAKER_WAIT", 0.25, env=env)
+    max_wait = e.seconds("ADD_BREAKER_MAX_WAIT", 5.0, env=env)
+    if max_wait < wait:
+        raise ConfigError(f"ADD_BREAKER_MAX_WAIT={max_wait:g} is shorter than ADD_BREAKER_WAIT={wait:g}")
+    return Policy(
+        attempts=e.integer("ADD_TRIM_ATTEMPTS", 3, minimum=1, maximum=10, env=env),
+        timeout=e.seconds("ADD_TRIM_TIMEOUT", 0.5, env=env),
+        budget_ratio=e.number("ADD_RETRY_BUDGET", 0.2, maximum=10.0, env=env),
+        budget_per_second=e.number("ADD_RETRY_BUDGET_FLOOR", 5.0, maximum=1e6, env=env),
+        hedge=hedge,
+        hedge_delay=hedge_delay,
+        breaker=BreakerSettings(
+            failures=e.integer("ADD_BREAKER_FAILURES", 5, minimum=1, env=env),
+            wait=wait,
+            max_wait=max_wait,
+        ),
+        slow_after=e.seconds("ADD_SLOW_AFTER", 0.05, env=env),
+    )
+
+
+__all__ = ["METHODS", "SERVICE", "Config", "trim_policy"]

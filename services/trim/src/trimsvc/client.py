@@ -1,20 +1,23 @@
 """How other services call trim: the only module of trim that another service may import.
 
-It knows the kit and trim's generated protobuf code, nothing else of trim. `grpc_factory` is the kit.sd Factory
-that turns one discovered instance into an endpoint on a channel of its own (closed when the instance leaves);
-`Client` turns any such endpoint (a balanced, retried one, say) back into a trim service.
+It knows the kit and trim's generated protobuf code, nothing else of trim. `new` builds the whole client in one
+place: per instance a TrimSpace endpoint on its own channel, counted and watched by outlier detection; over them a
+round robin that avoids failing and slow instances, and a retry with a budget and hedging (TrimSpace is idempotent).
+`Client` is the result: a trim service whose calls go over the network.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import grpc
 from opentelemetry.trace import Tracer
 
-from kit.endpoint import Endpoint, Middleware
-from kit.sd.endpointer import Closer, Factory
+from kit import tracing
+from kit.endpoint import Endpoint, chain
+from kit.metrics import Metrics
+from kit.sd import Closer, DefaultEndpointer, Instancer
+from kit.sd.lb import Budget, Hedge, Outliers, Policy, RoundRobin, retry
 from kit.transport.grpc import client_endpoint
 from trimsvc.pb.trim_pb2 import TrimRequest, TrimResponse
 
@@ -22,8 +25,8 @@ TRIM_SPACE_METHOD = "/pb.Trim/TrimSpace"
 SERVICE_NAME = "trim"
 """The name trim registers under in Consul."""
 
-InstanceMiddleware = Callable[[str], Middleware[str, str]]
-"""Gives the middleware for the endpoint of one instance ("host:port"): a breaker, per-instance metrics."""
+CLOSE_GRACE = 5.0
+"""Seconds the calls still in flight on the channel of an instance that left get to finish."""
 
 
 def _encode(s: str) -> TrimRequest:
@@ -35,11 +38,7 @@ def _decode(reply: TrimResponse) -> str:
 
 
 def trim_space_endpoint(
-    channel: grpc.aio.Channel,
-    *,
-    timeout: float | None = None,
-    tracer: Tracer | None = None,
-    instance: str | None = None,
+    channel: grpc.aio.Channel, *, tracer: Tracer | None = None, instance: str | None = None
 ) -> Endpoint[str, str]:
     """An endpoint that calls /pb.Trim/TrimSpace on `channel`: a string in, the string without spaces out.
     With a tracer, each call is a client span naming `instance`."""
@@ -50,47 +49,74 @@ def trim_space_endpoint(
         response_type=TrimResponse,
         encode=_encode,
         decode=_decode,
-        timeout=timeout,
         tracer=tracer,
         instance=instance,
     )
 
 
-def grpc_factory(
-    *,
-    timeout: float | None = None,
-    middleware: InstanceMiddleware | None = None,
-    channel_options: Sequence[tuple[str, Any]] = (),
-    close_grace: float = 5.0,
-    tracer: Tracer | None = None,
-) -> Factory:
-    """A kit.sd Factory: for each instance, a TrimSpace endpoint on its own channel, and a closer for that channel.
-
-    An instance leaves the set as it starts draining; the closer gives calls still in flight on its channel
-    `close_grace` seconds to finish instead of cutting them off."""
-
-    def factory(instance: str) -> tuple[Endpoint[Any, Any], Closer]:
-        channel = grpc.aio.insecure_channel(instance, options=list(channel_options))
-        endpoint = trim_space_endpoint(channel, timeout=timeout, tracer=tracer, instance=instance)
-        if middleware is not None:
-            endpoint = middleware(instance)(endpoint)
-
-        async def close() -> None:
-            await channel.close(close_grace)
-
-        return endpoint, close
-
-    return factory
-
-
 class Client:
     """A trim service made of an endpoint: `await Client(endpoint).trim_space("a b")` gives "ab"."""
 
-    def __init__(self, endpoint: Endpoint[str, str]) -> None:
+    def __init__(self, endpoint: Endpoint[str, str], *, close: Callable[[], Awaitable[None]] | None = None) -> None:
         self._endpoint = endpoint
+        self._close = close
 
     async def trim_space(self, s: str) -> str:
         return await self._endpoint(s)
 
+    async def close(self) -> None:
+        """Closes every channel (waiting for calls in flight) and stops following the instances."""
+        if self._close is not None:
+            await self._close()
 
-__all__ = ["SERVICE_NAME", "TRIM_SPACE_METHOD", "Client", "InstanceMiddleware", "grpc_factory", "trim_space_endpoint"]
+
+def new(
+    instancer: Instancer,
+    *,
+    policy: Policy,
+    metrics: Metrics,
+    tracer: Tracer | None = None,
+) -> Client:
+    """trim over the network: each call goes round robin to an instance `instancer` reports, as `policy` says."""
+    target = SERVICE_NAME
+    outliers = Outliers(
+        target,
+        breaker=policy.breaker,
+        slow_after=policy.slow_after,
+        on_state=lambda instance, state: metrics.circuit_state(target, instance)(state),
+    )
+
+    def factory(instance: str) -> tuple[Endpoint[str, str], Closer]:
+        channel = grpc.aio.insecure_channel(instance)
+        metrics.circuit_state(target, instance)(0)
+        endpoint = chain(
+            metrics.client(target, instance),  # kit_client_requests_total, by instance and outcome
+            outliers.middleware(instance),  # its circuit breaker and its answer times
+        )(trim_space_endpoint(channel, tracer=tracer, instance=instance))
+
+        async def close() -> None:
+            await channel.close(CLOSE_GRACE)
+            outliers.forget(instance)
+            metrics.remove_endpoint(target, instance)
+
+        return endpoint, close
+
+    endpointer = DefaultEndpointer(instancer, factory, on_instances=metrics.instances_gauge(target))
+    balanced = retry(
+        policy.attempts,
+        policy.timeout,
+        RoundRobin(endpointer, outliers=outliers),
+        budget=Budget(
+            ratio=policy.budget_ratio,
+            per_second=policy.budget_per_second,
+            on_exhausted=metrics.budget_exhausted_counter(target),
+        ),
+        hedge=Hedge(delay=policy.hedge_delay) if policy.hedge else None,
+        on_retry=metrics.retry_counter(target),
+        on_hedge=metrics.hedge_counter(target),
+    )
+    endpoint = tracing.span(tracer, "trim retry", attributes={"peer.service": target})(balanced)
+    return Client(endpoint, close=endpointer.close)
+
+
+__all__ = ["CLOSE_GRACE", "SERVICE_NAME", "TRIM_SPACE_METHOD", "Client", "new", "trim_space_endpoint"]

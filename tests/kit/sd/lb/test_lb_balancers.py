@@ -50,6 +50,7 @@ def test_package_exports() -> None:
             "Hedge",
             "NoEndpoints",
             "Outliers",
+            "Policy",
             "Random",
             "RetryError",
             "RoundRobin",

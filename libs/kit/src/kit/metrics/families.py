@@ -36,6 +36,8 @@ class Families:
     in_flight: Gauge
     client_requests: Counter
     retries: Counter
+    hedges: Counter
+    budget_exhausted: Counter
     ratelimit_rejected: Counter
     circuit_state: Gauge
     sd_instances: Gauge
@@ -74,6 +76,18 @@ def declare(registry: CollectorRegistry, *, buckets: Sequence[float] = DEFAULT_B
         retries=Counter(
             "kit_retries_total",
             "Attempts after the first one, per target service.",
+            ("service", "target"),
+            registry=registry,
+        ),
+        hedges=Counter(
+            "kit_hedges_total",
+            "Hedged attempts: sent beside an attempt that had not answered yet, per target service.",
+            ("service", "target"),
+            registry=registry,
+        ),
+        budget_exhausted=Counter(
+            "kit_retry_budget_exhausted_total",
+            "Retries and hedges not sent because the retry budget was spent, per target service.",
             ("service", "target"),
             registry=registry,
         ),

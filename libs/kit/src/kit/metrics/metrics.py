@@ -122,6 +122,15 @@ class Metrics:
 
         return increment
 
+    def hedge_counter(self, target: str) -> Callable[[], None]:
+        """A function to call on each hedge sent to `target` (kit_hedges_total)."""
+        return self.families.hedges.labels(self.service, target).inc
+
+    def budget_exhausted_counter(self, target: str) -> Callable[[], None]:
+        """A function to call on each retry or hedge the budget refused for `target`
+        (kit_retry_budget_exhausted_total)."""
+        return self.families.budget_exhausted.labels(self.service, target).inc
+
     def instances_gauge(self, target: str) -> Callable[[int], None]:
         """A function to call with the number of instances the instancer holds for `target` (kit_sd_instances)."""
         child = self.families.sd_instances.labels(self.service, target)

@@ -100,6 +100,35 @@ def read_config(prefix: str, method: str, env: Mapping[str, str] = os.environ) -
     return Config(total=limit(""), per_client=limit("PER_CLIENT"), mode="delay" if mode == "delay" else "error")
 
 
+def limit(
+    config: Config,
+    *,
+    clock: Clock = time.monotonic,
+    on_reject: Callable[[], None] | None = None,
+    sleep: Sleep = asyncio.sleep,
+    max_keys: int = 10_000,
+) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
+    """The rate-limiting middleware `config` describes; passes every request through when it sets no limit."""
+    limiters: list[Global | PerClient] = []
+    if config.per_client is not None:
+        limiters.append(PerClient(config.per_client.rate, config.per_client.burst, max_keys=max_keys, clock=clock))
+    if config.total is not None:
+        limiters.append(Global(TokenBucket(config.total.rate, config.total.burst, clock=clock)))
+    if not limiters:
+        return _unlimited
+    middlewares: list[Middleware[Any, Any]] = [
+        delaying(limiter, on_reject=on_reject, sleep=sleep)
+        if config.mode == "delay"
+        else erroring(limiter, on_reject=on_reject)
+        for limiter in limiters
+    ]
+    return chain(*middlewares)
+
+
+def _unlimited(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
+    return next_
+
+
 def from_env(
     prefix: str,
     method: str,
@@ -112,17 +141,6 @@ def from_env(
 ) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]] | None:
     """The rate-limiting middleware the environment asks for `method`, or None when it is unlimited."""
     config = read_config(prefix, method, env)
-    limiters: list[Global | PerClient] = []
-    if config.per_client is not None:
-        limiters.append(PerClient(config.per_client.rate, config.per_client.burst, max_keys=max_keys, clock=clock))
-    if config.total is not None:
-        limiters.append(Global(TokenBucket(config.total.rate, config.total.burst, clock=clock)))
-    if not limiters:
+    if config.total is None and config.per_client is None:
         return None
-    middlewares: list[Middleware[Any, Any]] = [
-        delaying(limiter, on_reject=on_reject, sleep=sleep)
-        if config.mode == "delay"
-        else erroring(limiter, on_reject=on_reject)
-        for limiter in limiters
-    ]
-    return chain(*middlewares)
+    return limit(config, clock=clock, on_reject=on_reject, sleep=sleep, max_keys=max_keys)

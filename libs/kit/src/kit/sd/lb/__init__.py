@@ -5,6 +5,7 @@ from kit.sd.lb.balancer import Balancer, NoEndpoints, choose
 from kit.sd.lb.budget import Budget
 from kit.sd.lb.hedge import Hedge
 from kit.sd.lb.outliers import BreakerSettings, Outliers
+from kit.sd.lb.policy import Policy
 from kit.sd.lb.random import Random
 from kit.sd.lb.retry import Callback, RetryError, retry
 from kit.sd.lb.round_robin import RoundRobin
@@ -17,6 +18,7 @@ __all__ = [
     "Hedge",
     "NoEndpoints",
     "Outliers",
+    "Policy",
     "Random",
     "RetryError",
     "RoundRobin",
