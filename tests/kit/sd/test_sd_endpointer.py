@@ -58,15 +58,17 @@ class FakeFactory:
         return endpoint, closer
 
 
-def names(endpointer: DefaultEndpointer) -> list[str]:
+def names(endpointer: DefaultEndpointer[Any, Any]) -> list[str]:
     return [e.instance for e in endpointer.endpoints()]
 
 
-async def call_all(endpointer: DefaultEndpointer) -> list[Any]:
+async def call_all(endpointer: DefaultEndpointer[Any, Any]) -> list[Any]:
     return [await e.endpoint("req") for e in endpointer.endpoints()]
 
 
-def make(*instances: str, **options: Any) -> tuple[FakeInstancer, FakeFactory, FakeClock, DefaultEndpointer, list[int]]:
+def make(
+    *instances: str, **options: Any
+) -> tuple[FakeInstancer, FakeFactory, FakeClock, DefaultEndpointer[Any, Any], list[int]]:
     instancer, factory, clock = FakeInstancer(*instances), FakeFactory(), FakeClock(1000.0)
     counts: list[int] = []
     endpointer = DefaultEndpointer(instancer, factory, clock=clock, on_instances=counts.append, **options)

@@ -24,7 +24,7 @@ async def _close() -> None:
     return None
 
 
-def fixed(*instances: str) -> FixedEndpointer:
+def fixed(*instances: str) -> FixedEndpointer[Any, Any]:
     return FixedEndpointer([InstanceEndpoint(instance, _answer) for instance in instances])
 
 
@@ -32,7 +32,7 @@ class ChangingEndpointer:
     def __init__(self, *instances: str) -> None:
         self.current = fixed(*instances).endpoints()
 
-    def endpoints(self) -> tuple[InstanceEndpoint, ...]:
+    def endpoints(self) -> tuple[InstanceEndpoint[Any, Any], ...]:
         return self.current
 
     @property
@@ -129,14 +129,14 @@ def test_round_robin_follows_endpointer_changes() -> None:
 )
 @pytest.mark.parametrize("make", [RoundRobin, lambda e: Random(e, rng=random.Random(7))])
 def test_exclusion(make: Any, exclude: Any, allowed: set[str]) -> None:
-    balancer: Balancer = make(fixed("a:1", "b:2", "c:3"))
+    balancer: Balancer[Any, Any] = make(fixed("a:1", "b:2", "c:3"))
     picked = {balancer.pick(exclude).instance for _ in range(60)}
     assert picked == allowed
 
 
 @pytest.mark.parametrize("make", [RoundRobin, Random])
 def test_no_endpoints(make: Any) -> None:
-    balancer: Balancer = make(fixed())
+    balancer: Balancer[Any, Any] = make(fixed())
     with pytest.raises(NoEndpoints):
         balancer.pick()
     with pytest.raises(NoEndpoints):

@@ -24,7 +24,7 @@ class Fleet:
         self.clock = FakeClock()
         self.states: list[tuple[str, int]] = []
         self.outliers = Outliers("trim", clock=self.clock, on_state=lambda i, s: self.states.append((i, s)), **options)
-        self.behaviour: dict[str, BaseException | float | None] = {A: None, B: None}
+        self.behaviour: dict[str, BaseException | float | str | None] = {A: None, B: None}
         self.gates: dict[str, asyncio.Event] = {A: asyncio.Event(), B: asyncio.Event()}
         endpoints = [InstanceEndpoint(i, self.outliers.middleware(i)(self._endpoint(i))) for i in (A, B)]
         self.balancer = RoundRobin(FixedEndpointer(endpoints), outliers=self.outliers)
@@ -45,9 +45,11 @@ class Fleet:
     async def call(self) -> str:
         chosen = self.balancer.pick()
         try:
-            return await chosen.endpoint("x")
+            answer: str = await chosen.endpoint("x")
         except Exception as exc:
             return f"{chosen.instance} {type(exc).__name__}"
+        else:
+            return answer
         finally:
             took = self.behaviour[chosen.instance]
             if isinstance(took, float):
@@ -165,7 +167,7 @@ async def test_when_every_instance_is_slow_none_is_avoided() -> None:
 
 async def test_an_instance_that_stopped_answering_is_avoided_while_another_answers() -> None:
     fleet = Fleet(slow_after=0.05)
-    fleet.behaviour[B] = "hang"  # type: ignore[assignment]
+    fleet.behaviour[B] = "hang"
     assert await fleet.call() == A
     stuck = asyncio.create_task(fleet.call())  # B's turn: it hangs
     await asyncio.sleep(0)

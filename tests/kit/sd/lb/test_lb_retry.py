@@ -46,10 +46,10 @@ class Script:
 
         return call
 
-    def endpointer(self) -> FixedEndpointer:
+    def endpointer(self) -> FixedEndpointer[Any, Any]:
         return FixedEndpointer([InstanceEndpoint(i, self.endpoint(i)) for i in sorted(self.behaviour)])
 
-    def round_robin(self) -> RoundRobin:
+    def round_robin(self) -> RoundRobin[Any, Any]:
         return RoundRobin(self.endpointer())
 
 
@@ -62,7 +62,7 @@ class RecordingBalancer:
         self.excludes: list[set[str]] = []
         self.raise_after = raise_after
 
-    def pick(self, exclude: Collection[str] = ()) -> InstanceEndpoint:
+    def pick(self, exclude: Collection[str] = ()) -> InstanceEndpoint[Any, Any]:
         self.excludes.append(set(exclude))
         if self.raise_after is not None and len(self.excludes) > self.raise_after:
             raise NoEndpoints()
@@ -261,7 +261,7 @@ async def test_an_endpoint_raising_timeout_error_is_a_failed_attempt_not_the_dea
 
 async def test_no_endpoints_ends_the_call_as_no_endpoints() -> None:
     with pytest.raises(NoEndpoints) as caught:
-        await retry(3, 5.0, RoundRobin(FixedEndpointer([])))("x")
+        await retry(3, 5.0, RoundRobin(FixedEndpointer[str, str]([])))("x")
     assert type(caught.value) is NoEndpoints
     assert not isinstance(caught.value, RetryError)
 

@@ -65,7 +65,7 @@ async def load(call: Any) -> int:
     return failed
 
 
-def naive_retry(max_attempts: int, balancer: Balancer) -> Any:
+def naive_retry(max_attempts: int, balancer: Balancer[Any, Any]) -> Any:
     """go-kit's retry in miniature: each attempt takes the next endpoint of the shared counter, no exclusion."""
 
     async def call(request: Any) -> Any:
