@@ -132,4 +132,4 @@ def test_compose_commands() -> None:
         "docker", "compose", "-f", "/r/deploy/docker-compose.yml", "up", "-d", "--build",
         "--scale", "trim=3", "--wait", "--wait-timeout", "90",
     ]  # fmt: skip
-    assert cmds["down"][-2:] == ["down", "--remove-orphans"]
+    assert cmds["down"][-5:] == ["--profile", "*", "down", "--remove-orphans", "--volumes"]

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from deploy.local.kitstack.ports import VARIABLES, Ports
+
 # PyYAML comes with uvicorn[standard]; imported by name because the dev group has no types-PyYAML stubs
 yaml = importlib.import_module("yaml")
 
@@ -60,13 +62,47 @@ def test_trim_publishes_no_port_so_it_scales_and_runs_two_replicas() -> None:
     assert sorted(trim["expose"]) == list(PORTS["trim"])
 
 
-def test_add_and_the_uis_are_published_on_their_usual_ports() -> None:
+def _published(field: str, container_port: int) -> str:
+    """A port published on 127.0.0.1 unless told otherwise, at the STACK_* variable of kitstack.ports."""
+    default = getattr(Ports(), field)
+    return f"${{STACK_BIND_ADDRESS:-127.0.0.1}}:${{{VARIABLES[field]}:-{default}}}:{container_port}"
+
+
+def test_every_port_is_published_on_loopback_and_moved_by_the_stack_variables() -> None:
     published = {name: s.get("ports", []) for name, s in _services().items()}
-    assert published["add"] == ["8080:8080", "8081:8081"]
-    assert published["consul"] == ["8500:8500"]
-    assert published["prometheus"] == ["9090:9090"]
-    assert published["grafana"] == ["3000:3000"]
-    assert published["jaeger"] == ["16686:16686"]
+    assert published["add"] == [_published("add_http", 8080), _published("add_grpc", 8081)]
+    assert published["consul"] == [_published("consul_http", 8500)]
+    assert published["prometheus"] == [_published("prometheus", 9090)]
+    assert published["grafana"] == [_published("grafana", 3000)]
+    assert published["jaeger"] == [_published("jaeger_ui", 16686)]
+    assert published["trim"] == []
+
+
+def test_third_party_images_are_variables_defaulting_to_official_images() -> None:
+    services = _services()
+    official = {"consul": "hashicorp/consul:", "prometheus": "prom/prometheus:", "grafana": "grafana/grafana:",
+                "jaeger": "jaegertracing/all-in-one:"}  # fmt: skip
+    for name, prefix in official.items():
+        assert services[name]["image"].startswith(f"${{STACK_{name.upper()}_IMAGE:-{prefix}"), name
+    for name in ("add", "trim"):
+        assert services[name]["image"] == f"gokit/{name}svc:${{STACK_IMAGE_TAG:-dev}}"
+        assert services[name]["build"]["args"]["PYTHON_IMAGE"] == "${STACK_PYTHON_IMAGE:-python:3.11-slim-bookworm}"
+
+
+def test_grafana_and_jaeger_are_in_the_extras_profile_and_nothing_needs_them() -> None:
+    services = _services()
+    assert {name for name, s in services.items() if "profiles" in s} == {"grafana", "jaeger"}
+    assert all(services[name]["profiles"] == ["extras"] for name in ("grafana", "jaeger"))
+    for name in ("add", "trim"):
+        assert services[name]["depends_on"]["jaeger"]["required"] is False
+        assert services[name]["environment"]["OTEL_TRACES_EXPORTER"] == "${STACK_TRACES_EXPORTER:-otlp}"
+
+
+def test_prometheus_health_check_uses_get() -> None:
+    # `wget --spider` sends HEAD, which Prometheus before 2.25 answers with 405
+    test = _services()["prometheus"]["healthcheck"]["test"]
+    assert "--spider" not in test
+    assert test[:2] == ["CMD", "wget"]
 
 
 def test_every_wait_for_health_has_a_health_check_to_wait_for() -> None:
@@ -92,7 +128,10 @@ def test_services_listen_everywhere_find_consul_and_send_traces_to_jaeger(name: 
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://jaeger:4318"
     assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "http/protobuf"  # the exporter the kit ships
     assert env["OTEL_SERVICE_NAME"] == name
-    assert service["build"] == {"context": "..", "dockerfile": f"services/{name}/Dockerfile"}
+    assert {k: service["build"][k] for k in ("context", "dockerfile")} == {
+        "context": "..",
+        "dockerfile": f"services/{name}/Dockerfile",
+    }
     test = service["healthcheck"]["test"]
     assert f"http://127.0.0.1:{PORTS[name][0 if name == 'add' else 1]}/health" in test[-1]
 
@@ -132,7 +171,8 @@ def test_dockerfile_is_multi_stage_slim_locked_non_root_and_health_checked(name:
     steps = _instructions(DOCKERFILES[name])
     froms = [args for word, args in steps if word == "FROM"]
     assert len(froms) >= 2
-    assert froms[-1].startswith("python:3.11-slim")
+    assert ("ARG", "PYTHON_IMAGE=python:3.11-slim-bookworm") in steps  # the official image unless told otherwise
+    assert all(f.startswith("${PYTHON_IMAGE}") for f in froms)  # one base: the venv's interpreter path holds
     final = steps[max(i for i, (word, _) in enumerate(steps) if word == "FROM") :]
     words = [word for word, _ in final]
     user = [args for word, args in final if word == "USER"]
@@ -141,9 +181,24 @@ def test_dockerfile_is_multi_stage_slim_locked_non_root_and_health_checked(name:
     assert "HEALTHCHECK" in words
     assert [args for word, args in final if word == "EXPOSE"] == [" ".join(PORTS[name])]
     assert ("COPY", "pyproject.toml uv.lock ./") in steps
+    labels = " ".join(args for word, args in final if word == "LABEL")
+    for label in ("title", "description", "version", "revision", "created", "base.name"):
+        assert f"org.opencontainers.image.{label}=" in labels
     syncs = [args for word, args in steps if word == "RUN" and "uv sync" in args]
     assert len(syncs) == 2
     assert all("--frozen" in s and "--no-dev" in s and f"--package {name}svc" in s for s in syncs)
+
+
+@pytest.mark.parametrize("name", ["add", "trim"])
+def test_dockerfile_installs_uv_from_pypi_trusting_extra_cas(name: str) -> None:
+    steps = _instructions(DOCKERFILES[name])
+    makefile = (ROOT / "Makefile").read_text()
+    uv_version = next(line.split(":=")[1].strip() for line in makefile.splitlines() if line.startswith("UV_VERSION"))
+    assert ("ARG", f"UV_VERSION={uv_version}") in steps  # the same uv as `make install`
+    assert not any(word == "FROM" and "uv" in args for word, args in steps)  # no second registry image
+    assert ("COPY", "deploy/ca-certificates/ /usr/local/share/ca-certificates/") in steps
+    runs = [args for word, args in steps if word == "RUN"]
+    assert runs.index("update-ca-certificates") < next(i for i, r in enumerate(runs) if '"uv==${UV_VERSION}"' in r)
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:

@@ -68,4 +68,7 @@ def test_summary_says_where_everything_is() -> None:
     for want in ("up in 3.2s", "http://127.0.0.1:18080", "127.0.0.1:18081", "http://127.0.0.1:18500/ui/",
                  "http://127.0.0.1:19090/", "http://127.0.0.1:19090/consoles/kit.html", "make down"):  # fmt: skip
         assert want in text
-    assert "Grafana" in summary(Addresses.compose(), trims=2, seconds=1, mode="docker")
+    with_extras = summary(Addresses.compose(PORTS), trims=2, seconds=1, mode="docker")
+    assert "Grafana" in with_extras
+    assert "http://127.0.0.1:18080" in with_extras
+    assert "Grafana" not in summary(Addresses.compose(PORTS, extras=False), trims=2, seconds=1, mode="docker")

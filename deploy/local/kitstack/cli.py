@@ -8,7 +8,8 @@ and `make logs`.
 | STACK_RUN_DIR | `<repo>/.run` | the local stack's state, logs and Prometheus data |
 | STACK_UP_TIMEOUT | 60 | seconds `up` waits for every part to be healthy |
 | STACK_STOP_TIMEOUT | 15 | seconds `down` waits after SIGTERM before SIGKILL |
-| STACK_*_PORT, STACK_PORT_OFFSET | see kitstack.ports | where each part listens (local stack) |
+| STACK_*_PORT, STACK_PORT_OFFSET | see kitstack.ports | where each part listens (both modes) |
+| COMPOSE_PROFILES | extras | Docker mode: the compose profiles; `extras` runs Grafana and Jaeger |
 """
 
 from __future__ import annotations
@@ -121,15 +122,16 @@ def _local(args: argparse.Namespace, opts: local.Options) -> int:
 def _docker(args: argparse.Namespace, opts: local.Options) -> int:
     if not docker_answers():
         raise local.StackError("MODE=docker, but no Docker engine answers (`docker info` fails); try MODE=local")
+    env = dict(os.environ if opts.env is None else opts.env)
     if args.verb == "up":
-        docker.up(ROOT, trims=opts.trims, timeout=int(opts.up_timeout * 2))
+        docker.up(ROOT, env, trims=opts.trims, timeout=int(opts.up_timeout * 2))
         return 0
     if args.verb == "restart":
         return docker.run(ROOT, "restart", args.parts)
     if args.verb == "logs":
         extra = ["--tail", str(args.lines), *(["-f"] if args.follow else []), *args.parts]
-        return docker.run(ROOT, "logs", extra)
-    return docker.run(ROOT, args.verb)
+        return docker.run(ROOT, env, "logs", extra)
+    return docker.run(ROOT, env, args.verb)
 
 
 __all__ = ["ROOT", "main", "options"]

@@ -1,5 +1,6 @@
-"""The stack under Docker Compose: deploy/docker-compose.yml does the work; this only builds the commands, refuses
-a second `up` and names a busy published port first, and prints the same summary as the local stack."""
+"""The stack under Docker Compose: deploy/docker-compose.yml does the work; this only builds the commands and their
+environment (ports moved as the local stack's, git's tag on the images, the profile `extras` by default), refuses a
+second `up`, names a busy published port first, and prints the same summary as the local stack."""
 
 from __future__ import annotations
 
@@ -7,23 +8,62 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from .local import StackError
-from .ports import Port, busy, describe_busy
+from .ports import VARIABLES, Port, Ports, busy, describe_busy
 from .summary import Addresses, summary
 
-PUBLISHED = (
-    Port(8080, "add HTTP", "the add ports in deploy/docker-compose.yml"),
-    Port(8081, "add gRPC", "the add ports in deploy/docker-compose.yml"),
-    Port(8500, "Consul", "the consul ports in deploy/docker-compose.yml"),
-    Port(9090, "Prometheus", "the prometheus ports in deploy/docker-compose.yml"),
-    Port(3000, "Grafana", "the grafana ports in deploy/docker-compose.yml"),
-    Port(16686, "Jaeger UI", "the jaeger ports in deploy/docker-compose.yml"),
-)
-"""The host ports deploy/docker-compose.yml publishes (trim publishes none, so it scales)."""
+EXTRAS = "extras"
+"""The compose profile of Grafana and Jaeger, on unless COMPOSE_PROFILES says otherwise."""
+
+CORE = {"add_http": "add HTTP", "add_grpc": "add gRPC", "consul_http": "Consul", "prometheus": "Prometheus"}
+EXTRA = {"grafana": "Grafana", "jaeger_ui": "Jaeger UI"}
+"""The fields of `Ports` that compose publishes (trim publishes none, so it scales), without and with `extras`."""
+
+
+def profiles(env: Mapping[str, str]) -> list[str]:
+    """The compose profiles `up` enables: COMPOSE_PROFILES when set (even empty), else `extras`."""
+    raw = env.get("COMPOSE_PROFILES")
+    return [EXTRAS] if raw is None else [p.strip() for p in raw.split(",") if p.strip()]
+
+
+def published(ports: Ports, *, extras: bool) -> tuple[Port, ...]:
+    """The host ports compose publishes, each with the variable that moves it."""
+    chosen = {**CORE, **(EXTRA if extras else {})}
+    return tuple(Port(getattr(ports, field), what, VARIABLES[field]) for field, what in chosen.items())
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False)
+    except OSError:
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def image_labels(root: Path) -> dict[str, str]:
+    """The images' tag and org.opencontainers.image labels from git (`dev`/`unknown` outside a git checkout)."""
+    return {
+        "STACK_IMAGE_TAG": _git(root, "describe", "--tags", "--always", "--dirty") or "dev",
+        "STACK_IMAGE_REVISION": _git(root, "rev-parse", "HEAD") or "unknown",
+        "STACK_IMAGE_CREATED": _git(root, "log", "-1", "--format=%cI") or "unknown",
+    }
+
+
+def compose_env(root: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """`env` plus what deploy/docker-compose.yml reads: each published port (STACK_PORT_OFFSET applied, as
+    Ports.from_env reads it), the profiles, git's tag and labels and, when Jaeger does not run, no trace
+    exporter. Tag, labels and exporter already set in `env` win."""
+    ports = Ports.from_env(env)
+    chosen = profiles(env)
+    defaults = image_labels(root)
+    if EXTRAS not in chosen:
+        defaults["STACK_TRACES_EXPORTER"] = "none"
+    port_vars = {VARIABLES[field]: str(getattr(ports, field)) for field in (*CORE, *EXTRA)}
+    return {**defaults, **env, **port_vars, "COMPOSE_PROFILES": ",".join(chosen)}
 
 
 def compose_command() -> list[str]:
@@ -37,11 +77,12 @@ def compose_command() -> list[str]:
 
 
 def commands(compose: Sequence[str], file: Path, *, trims: int = 2, timeout: int = 120) -> dict[str, list[str]]:
-    """The compose command line of each verb."""
+    """The compose command line of each verb. `down` names every profile, so it also stops what another
+    COMPOSE_PROFILES started."""
     base = [*compose, "-f", str(file)]
     return {
         "up": [*base, "up", "-d", "--build", "--scale", f"trim={trims}", "--wait", "--wait-timeout", str(timeout)],
-        "down": [*base, "down", "--remove-orphans"],
+        "down": [*base, "--profile", "*", "down", "--remove-orphans", "--volumes"],
         "ps": [*base, "ps"],
         "running": [*base, "ps", "--status", "running", "-q"],
         "logs": [*base, "logs", "--no-color"],
@@ -49,28 +90,32 @@ def commands(compose: Sequence[str], file: Path, *, trims: int = 2, timeout: int
     }
 
 
-def up(root: Path, *, trims: int, timeout: int, out: TextIO | None = None) -> None:
+def up(root: Path, env: Mapping[str, str], *, trims: int, timeout: int, out: TextIO | None = None) -> None:
     """`compose up --wait`: builds, starts, and waits for every health check; refuses a second start."""
     out = sys.stdout if out is None else out
+    cenv = compose_env(root, env)
     cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml", trims=trims, timeout=timeout)
-    running = subprocess.run(cmds["running"], capture_output=True, text=True, check=False, timeout=60)
+    running = subprocess.run(cmds["running"], capture_output=True, text=True, check=False, timeout=60, env=cenv)
     if running.returncode == 0 and running.stdout.strip():
         raise StackError("the stack already runs under Docker Compose.\n`make ps` shows it, `make down` stops it.")
-    taken = busy(PUBLISHED)
+    ports = Ports.from_env(env)
+    extras = EXTRAS in profiles(env)
+    taken = busy(published(ports, extras=extras))
     if taken:
         raise StackError(describe_busy(taken))
     started = time.monotonic()
     print(f"starting the stack with Docker Compose ({trims} trims) ...", file=out, flush=True)
-    if subprocess.run(cmds["up"], check=False).returncode != 0:
+    if subprocess.run(cmds["up"], check=False, env=cenv).returncode != 0:
         raise StackError("docker compose up failed; `make logs` shows the containers' logs, `make down` cleans up")
     elapsed = time.monotonic() - started
-    print(summary(Addresses.compose(), trims=trims, seconds=elapsed, mode="Docker Compose"), file=out)
+    where = Addresses.compose(ports, extras=extras)
+    print(summary(where, trims=trims, seconds=elapsed, mode="Docker Compose"), file=out)
 
 
-def run(root: Path, verb: str, extra: Sequence[str] = ()) -> int:
+def run(root: Path, env: Mapping[str, str], verb: str, extra: Sequence[str] = ()) -> int:
     """Runs `down`, `ps` or `logs` through compose and returns its exit code."""
     cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml")
-    return subprocess.run([*cmds[verb], *extra], check=False).returncode
+    return subprocess.run([*cmds[verb], *extra], check=False, env=compose_env(root, env)).returncode
 
 
-__all__ = ["PUBLISHED", "commands", "compose_command", "run", "up"]
+__all__ = ["EXTRAS", "commands", "compose_command", "compose_env", "image_labels", "profiles", "published", "run", "up"]

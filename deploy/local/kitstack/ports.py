@@ -1,4 +1,4 @@
-"""The ports the local stack listens on, each settable by an environment variable, and the check that they are free.
+"""The ports the stack listens on, each settable by an environment variable, and the check that they are free.
 
 | variable | default | what listens there |
 |---|---|---|
@@ -11,9 +11,12 @@
 | STACK_ADD_GRPC_PORT | 8081 | add gRPC |
 | STACK_TRIM_GRPC_PORT | 8975 | trim 1 gRPC; trim i listens on this + i - 1 |
 | STACK_TRIM_HTTP_PORT | 8985 | trim 1 HTTP; trim i listens on this + i - 1 |
+| STACK_GRAFANA_PORT | 3000 | Grafana (Docker Compose, profile extras) |
+| STACK_JAEGER_PORT | 16686 | Jaeger UI (Docker Compose, profile extras) |
 | STACK_PORT_OFFSET | 0 | added to every default above (a second stack beside the first) |
 
-Consul's DNS and gRPC (xDS) ports are switched off: the stack needs neither.
+Consul's DNS and gRPC (xDS) ports are switched off: the stack needs neither. Under Docker Compose only the ports of
+Consul's HTTP API, Prometheus, add, Grafana and Jaeger are published (on the host's 127.0.0.1); trims publish none.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ VARIABLES: Mapping[str, str] = {
     "add_grpc": "STACK_ADD_GRPC_PORT",
     "trim_grpc": "STACK_TRIM_GRPC_PORT",
     "trim_http": "STACK_TRIM_HTTP_PORT",
+    "grafana": "STACK_GRAFANA_PORT",
+    "jaeger_ui": "STACK_JAEGER_PORT",
 }
 """The environment variable that sets each field of `Ports`."""
 
@@ -54,7 +59,8 @@ class Port:
 
 @dataclass(frozen=True, slots=True)
 class Ports:
-    """Every port of the local stack. Trims take consecutive ports from `trim_grpc` and `trim_http`."""
+    """Every port of the stack. Trims take consecutive ports from `trim_grpc` and `trim_http`; Grafana and Jaeger
+    run under Docker Compose only."""
 
     consul_http: int = 8500
     consul_server: int = 8300
@@ -65,6 +71,8 @@ class Ports:
     add_grpc: int = 8081
     trim_grpc: int = 8975
     trim_http: int = 8985
+    grafana: int = 3000
+    jaeger_ui: int = 16686
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Ports:
@@ -80,7 +88,7 @@ class Ports:
         return self.trim_grpc + index - 1, self.trim_http + index - 1
 
     def listening(self, trims: int) -> tuple[Port, ...]:
-        """Every port the stack with `trims` trim instances needs; PortError when two parts would share one."""
+        """Every port the local stack with `trims` trim instances needs; PortError when two parts would share one."""
         wanted = [
             Port(self.consul_http, "Consul HTTP API and UI", VARIABLES["consul_http"]),
             Port(self.consul_server, "Consul server RPC", VARIABLES["consul_server"]),

@@ -28,15 +28,15 @@ class Addresses:
         )
 
     @classmethod
-    def compose(cls) -> Addresses:
-        """The ports deploy/docker-compose.yml publishes."""
+    def compose(cls, ports: Ports, *, extras: bool = True) -> Addresses:
+        """The ports deploy/docker-compose.yml publishes on 127.0.0.1; Grafana and Jaeger with `extras`."""
         return cls(
-            add_http="http://localhost:8080",
-            add_grpc="localhost:8081",
-            consul="http://localhost:8500",
-            prometheus="http://localhost:9090",
-            grafana="http://localhost:3000",
-            jaeger="http://localhost:16686",
+            add_http=f"http://127.0.0.1:{ports.add_http}",
+            add_grpc=f"127.0.0.1:{ports.add_grpc}",
+            consul=f"http://127.0.0.1:{ports.consul_http}",
+            prometheus=f"http://127.0.0.1:{ports.prometheus}",
+            grafana=f"http://127.0.0.1:{ports.grafana}" if extras else "",
+            jaeger=f"http://127.0.0.1:{ports.jaeger_ui}" if extras else "",
         )
 
 

@@ -1,0 +1,52 @@
+"""What `make up MODE=docker` hands Docker Compose: the published ports moved by STACK_PORT_OFFSET and STACK_*_PORT
+as in the local stack, the profile `extras` by default, and git's tag on the images. No engine needed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from deploy.local.kitstack import docker
+from deploy.local.kitstack.ports import Ports
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_published_ports_follow_the_offset_and_the_variables() -> None:
+    env = docker.compose_env(ROOT, {"STACK_PORT_OFFSET": "100", "STACK_ADD_GRPC_PORT": "9999"})
+    assert env["STACK_ADD_HTTP_PORT"] == "8180"
+    assert env["STACK_ADD_GRPC_PORT"] == "9999"
+    assert env["STACK_CONSUL_PORT"] == "8600"
+    assert env["STACK_PROMETHEUS_PORT"] == "9190"
+    assert env["STACK_GRAFANA_PORT"] == "3100"
+    assert env["STACK_JAEGER_PORT"] == "16786"
+
+
+def test_extras_profile_is_on_unless_compose_profiles_says_otherwise() -> None:
+    default = docker.compose_env(ROOT, {})
+    assert default["COMPOSE_PROFILES"] == "extras"
+    assert "STACK_TRACES_EXPORTER" not in default
+    without = docker.compose_env(ROOT, {"COMPOSE_PROFILES": ""})
+    assert without["COMPOSE_PROFILES"] == ""
+    assert without["STACK_TRACES_EXPORTER"] == "none"  # nobody would receive the spans
+    assert [p.what for p in docker.published(Ports(), extras=False)] == ["add HTTP", "add gRPC", "Consul", "Prometheus"]
+    assert {p.variable for p in docker.published(Ports(), extras=True)} >= {"STACK_GRAFANA_PORT", "STACK_JAEGER_PORT"}
+
+
+def test_images_are_tagged_and_labelled_from_git() -> None:
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    labels = docker.image_labels(ROOT)
+    assert labels["STACK_IMAGE_REVISION"] == head.stdout.strip()
+    assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", labels["STACK_IMAGE_TAG"])  # Docker's tag grammar
+    assert labels["STACK_IMAGE_TAG"] != "dev"
+    assert labels["STACK_IMAGE_CREATED"][:2] == "20"
+    assert docker.compose_env(ROOT, {"STACK_IMAGE_TAG": "v1.2.3"})["STACK_IMAGE_TAG"] == "v1.2.3"
+
+
+def test_outside_git_the_images_are_tagged_dev(tmp_path: Path) -> None:
+    assert docker.image_labels(tmp_path)["STACK_IMAGE_TAG"] == "dev"
