@@ -17,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down ps logs bench browser
+.PHONY: help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -64,11 +64,14 @@ test: install lint ## lint, then every test (unit and integration, real Consul a
 test-unit: ## only the tests that start no process
 	pytest -m "not integration"
 
-up: install-stack ## start the stack, or just its missing parts, and wait until healthy (MODE=local|docker|auto, TRIM=N trims)
+up: install-stack ## start the stack, or just its missing parts, and wait until healthy (MODE=local|docker|auto, TRIM=N; STACK_PORT_OFFSET=N moves every port)
 	$(STACK) --mode $(MODE) up --trim $(TRIM)
 
 restart: ## stop the named parts and start them again (PART=add, PART="trim-1 consul"), then wait until healthy
 	$(STACK) --mode $(MODE) restart $(PART)
+
+scale: ## Docker Compose: run TRIM=N trims, the rest as it is
+	$(STACK) --mode $(MODE) scale --trim $(TRIM)
 
 down: ## stop exactly what `make up` started
 	$(STACK) --mode $(MODE) down
@@ -81,6 +84,9 @@ logs: ## tail of every part's log (PART=add for one, FOLLOW=1 to follow)
 
 bench: install-bench ## kit vs go-kit, a bare FastAPI peer and fixed-reply ceilings (~5 min): targets, bench/results/
 	python -m bench.run
+
+docker-tools: ## install Debian's Docker engine, slirp4netns, mmdebstrap and Compose v2 for the container test (root)
+	bash scripts/install-docker.sh
 
 browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)
 	bash scripts/install-browser.sh

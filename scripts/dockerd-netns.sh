@@ -102,8 +102,10 @@ stop() {
   stop_pid "$dir/slirp4netns.pid" 5
   rm -f "$sock"
   # a crashed engine can leave mounts below its roots; they would keep the data root busy
-  grep -oE " $dir/(data|exec)[^ ]*" /proc/mounts | sort -r | while read -r mnt; do umount -l "$mnt" || true; done
-  [[ -e "$netns" ]] && ip netns del "$name"
+  { grep -oE " $dir/(data|exec)[^ ]*" /proc/mounts || true; } | sort -r | while read -r mnt; do
+    umount -l "$mnt" || true
+  done
+  if [[ -e "$netns" ]]; then ip netns del "$name"; fi
   log "stopped the engine in namespace $name"
 }
 

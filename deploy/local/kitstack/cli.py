@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--trim", type=int, default=None, help="trim instances (default: $TRIM, else 2)")
     restart = verbs.add_parser("restart", help="stop the named parts and start them again")
     restart.add_argument("parts", nargs="*", help="e.g. add, trim-1, consul, prometheus")
+    scale = verbs.add_parser("scale", help="Docker Compose: run this many trims, leaving the rest as it is")
+    scale.add_argument("--trim", type=int, default=None, help="trim instances (default: $TRIM, else 2)")
     verbs.add_parser("down", help="stop exactly what `up` started")
     verbs.add_parser("ps", help="each part: pid, alive, ports, health")
     logs = verbs.add_parser("logs", help="the tail of every part's log, or of the named parts")
@@ -109,6 +111,8 @@ def _local(args: argparse.Namespace, opts: local.Options) -> int:
         local.down(opts)
     elif args.verb == "ps":
         local.ps(opts)
+    elif args.verb == "scale":
+        raise local.StackError("scale works under Docker Compose (MODE=docker); locally: make down, make up TRIM=N")
     elif args.follow:
         files = [str(opts.run_dir.logs / f"{p}.log") for p in args.parts] or [
             str(f) for f in sorted(opts.run_dir.logs.glob("*.log"))
@@ -127,7 +131,9 @@ def _docker(args: argparse.Namespace, opts: local.Options) -> int:
         docker.up(ROOT, env, trims=opts.trims, timeout=int(opts.up_timeout * 2))
         return 0
     if args.verb == "restart":
-        return docker.run(ROOT, "restart", args.parts)
+        return docker.run(ROOT, env, "restart", args.parts)
+    if args.verb == "scale":
+        return docker.run(ROOT, env, "scale", trims=opts.trims, timeout=int(opts.up_timeout * 2))
     if args.verb == "logs":
         extra = ["--tail", str(args.lines), *(["-f"] if args.follow else []), *args.parts]
         return docker.run(ROOT, env, "logs", extra)

@@ -80,8 +80,10 @@ def commands(compose: Sequence[str], file: Path, *, trims: int = 2, timeout: int
     """The compose command line of each verb. `down` names every profile, so it also stops what another
     COMPOSE_PROFILES started."""
     base = [*compose, "-f", str(file)]
+    scaled = ["--scale", f"trim={trims}", "--wait", "--wait-timeout", str(timeout)]
     return {
-        "up": [*base, "up", "-d", "--build", "--scale", f"trim={trims}", "--wait", "--wait-timeout", str(timeout)],
+        "up": [*base, "up", "-d", "--build", *scaled],
+        "scale": [*base, "up", "-d", "--no-build", "--no-recreate", *scaled],
         "down": [*base, "--profile", "*", "down", "--remove-orphans", "--volumes"],
         "ps": [*base, "ps"],
         "running": [*base, "ps", "--status", "running", "-q"],
@@ -112,9 +114,11 @@ def up(root: Path, env: Mapping[str, str], *, trims: int, timeout: int, out: Tex
     print(summary(where, trims=trims, seconds=elapsed, mode="Docker Compose"), file=out)
 
 
-def run(root: Path, env: Mapping[str, str], verb: str, extra: Sequence[str] = ()) -> int:
-    """Runs `down`, `ps` or `logs` through compose and returns its exit code."""
-    cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml")
+def run(
+    root: Path, env: Mapping[str, str], verb: str, extra: Sequence[str] = (), *, trims: int = 2, timeout: int = 120
+) -> int:
+    """Runs `scale`, `down`, `ps` or `logs` through compose and returns its exit code."""
+    cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml", trims=trims, timeout=timeout)
     return subprocess.run([*cmds[verb], *extra], check=False, env=compose_env(root, env)).returncode
 
 
