@@ -98,6 +98,12 @@ def test_grafana_and_jaeger_are_in_the_extras_profile_and_nothing_needs_them() -
         assert services[name]["environment"]["OTEL_TRACES_EXPORTER"] == "${STACK_TRACES_EXPORTER:-otlp}"
 
 
+def test_adds_deadlines_come_from_the_environment_only_when_set_there() -> None:
+    env = _services()["add"]["environment"]
+    assert env["ADD_TRIM_TIMEOUT"] is None  # compose: taken from the caller's environment, else left unset
+    assert env["ADD_REQUEST_TIMEOUT"] is None
+
+
 def test_prometheus_health_check_uses_get() -> None:
     # `wget --spider` sends HEAD, which Prometheus before 2.25 answers with 405
     test = _services()["prometheus"]["healthcheck"]["test"]
