@@ -17,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools
+.PHONY: chaos help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -66,6 +66,9 @@ test-unit: ## only the tests that start no process
 
 up: install-stack ## start the stack, or just its missing parts, and wait until healthy (MODE=local|docker|auto, TRIM=N; STACK_PORT_OFFSET=N moves every port)
 	$(STACK) --mode $(MODE) up --trim $(TRIM)
+
+chaos: ## faults injected into the running local stack under load (~1 min): one table of what callers saw
+	$(VENV)/bin/python -m deploy.chaos
 
 restart: ## stop the named parts and start them again (PART=add, PART="trim-1 consul"), then wait until healthy
 	$(STACK) --mode $(MODE) restart $(PART)

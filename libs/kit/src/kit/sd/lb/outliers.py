@@ -20,6 +20,7 @@ target unavailable. The idea is Envoy's outlier detection; the code is the kit's
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 from kit.circuitbreaker import Breaker, State
 from kit.clock import Clock
 from kit.endpoint import Endpoint, Req, Resp
+
+_log = logging.getLogger(__name__)
 from kit.errors import ConnectionFailed, DeadlineExceeded, KitError
 
 
@@ -135,11 +138,17 @@ class Outliers:
     def _state(self, instance: str) -> _Instance:
         state = self._instances.get(instance)
         if state is None:
-            on_state = None
-            if self._on_state is not None:
-                report = self._on_state
+            report = self._on_state
+            target = self.target
 
-                def on_state(value: int) -> None:
+            def on_state(value: int) -> None:
+                # Operators want to see every transition; they are rare (each wait is at least `wait` seconds).
+                _log.warning(
+                    "circuit %s",
+                    State(value).name.lower().replace("_", "-"),
+                    extra={"target": target, "instance": instance},
+                )
+                if report is not None:
                     report(instance, value)
 
             settings = self._breaker
