@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from kit.circuitbreaker import Breaker, State
 from kit.clock import Clock
 from kit.endpoint import Endpoint, Req, Resp
+from kit.errors import ConnectionFailed, DeadlineExceeded, KitError
 
 _log = logging.getLogger(__name__)
-from kit.errors import ConnectionFailed, DeadlineExceeded, KitError
 
 
 @dataclass(frozen=True, slots=True)
