@@ -17,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: chaos help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools
+.PHONY: chaos help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools hosts-up hosts-down hosts-ps hosts-faults
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -55,7 +55,7 @@ fmt: ## format and auto-fix
 lint: ## ruff, mypy --strict, import-linter layer contracts
 	ruff check .
 	ruff format --check .
-	mypy libs/kit/src services/add/src services/trim/src bench tests
+	mypy libs/kit/src services/add/src services/trim/src bench deploy/hosts tests
 	lint-imports
 
 test: install lint ## lint, then every test (unit and integration, real Consul and Prometheus)
@@ -90,6 +90,18 @@ bench: install-bench ## kit vs go-kit, a bare FastAPI peer and fixed-reply ceili
 
 docker-tools: ## install Debian's Docker engine, slirp4netns, mmdebstrap and Compose v2 for the container test (root)
 	bash scripts/install-docker.sh
+
+hosts-up: install-stack ## several hosts on this machine (root): Consul cluster, add, 2 trims, Prometheus (docs/multihost.md)
+	python -m deploy.hosts up
+
+hosts-down: ## stop what `make hosts-up` started and remove its namespaces
+	python -m deploy.hosts down
+
+hosts-ps: ## the hosts of `make hosts-up`, their addresses and what runs there
+	python -m deploy.hosts ps
+
+hosts-faults: ## on a running bed: each fault under load (~2.5 min), a table of the figures
+	python -m deploy.hosts faults $(FAULTS)
 
 browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)
 	bash scripts/install-browser.sh

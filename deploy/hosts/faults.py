@@ -1,0 +1,264 @@
+"""The faults that only several hosts show, each made under load on a running bed, with its figures.
+
+    trim-cut      trim1's host cut off (its bridge port down) for HOLD_CUT seconds, then restored
+    trim-netem    200 ms of delay and 5 % loss on what trim1's host sends, for HOLD_NETEM seconds
+    leader-cut    the Consul leader's host cut off; once a new leader is elected a new trim registers, then the
+                  old leader's host comes back
+    agent-stop    add's local Consul agent stopped for HOLD_AGENT seconds, then started again on its data
+
+Every fault is undone in a `finally`, so a failed run leaves the bed as it found it. The load runs inside host
+`load`; this module itself only changes links and processes and never sends traffic to the bed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deploy.local.kitstack.tools import Tools
+
+from . import net, plan
+from .bed import Bed, BedError
+from .figures import Figures, Run, answered_again, figures, first_seen, in_set, stopped_answering, table
+from .topology import ADD_HTTP, servers, trim_grpc, with_role
+
+RATE = 20.0
+SETTLE = 4.0  # seconds of plain load before each fault and after it is undone
+HOLD_CUT = 12.0
+HOLD_NETEM = 12.0
+HOLD_AGENT = 8.0
+NETEM = net.Netem(delay_ms=200, loss_pct=5)
+RECOVERY_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One fault's figures and the run they were read from (tests assert on both)."""
+
+    figures: Figures
+    run: Run
+
+
+class Marks(dict[str, float]):
+    """The instants of a run (epoch seconds, the clock the load records with)."""
+
+    def mark(self, name: str) -> None:
+        self[name] = time.time()
+
+
+@contextlib.contextmanager
+def under_load(bed: Bed, name: str, *, rate: float = RATE) -> Iterator[Marks]:
+    """Runs `deploy.hosts.load` inside host `load` for the body of the `with`; the run is read after it."""
+    out = bed.run_dir / "load" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    argv = [
+        str(Tools.find(bed.root).python), "-m", "deploy.hosts.load",
+        "--add", f"http://{bed.add.address}:{ADD_HTTP}", "--agent", bed.add.consul,
+        "--rate", str(rate), "--max-duration", "300", "--out", str(out),
+    ]  # fmt: skip
+    with (bed.logs / f"load-{name}.log").open("ab") as log:
+        popen = subprocess.Popen(list(plan.nsenter(bed.load, argv)), cwd=bed.root, stdout=log, stderr=log)
+    marks = Marks()
+    try:
+        time.sleep(1.0)  # the load's Python starting
+        marks.mark("load")
+        yield marks
+    finally:
+        popen.send_signal(signal.SIGTERM)
+        popen.wait(timeout=60)
+    if popen.returncode != 0 or not out.exists():
+        raise BedError(f"the load of {name} failed (exit {popen.returncode}); see {bed.logs}/load-{name}.log")
+
+
+def _read(bed: Bed, name: str, marks: Mapping[str, float]) -> Run:
+    folder = bed.run_dir / "load"
+    (folder / f"{name}.marks.json").write_text(json.dumps(marks))  # beside the run, for a later look
+    return Run.from_json(json.loads((folder / f"{name}.json").read_text()), marks)
+
+
+def _trims_at_agent(count: int) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda o: isinstance(o.get("trims"), list) and len(o["trims"]) == count
+
+
+def _circuit_open(endpoint: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda o: (o.get("circuit") or {}).get(endpoint) == 2
+
+
+def trim_cut(bed: Bed) -> Result:
+    """trim1's host cut off, then restored."""
+    host = with_role("trim", bed.hosts)[0]
+    endpoint = trim_grpc(host)
+    with under_load(bed, "trim-cut") as marks:
+        time.sleep(SETTLE)
+        marks.mark("fault")
+        try:
+            net.cut(host)
+            time.sleep(HOLD_CUT)
+        finally:
+            net.restore(host)
+            marks.mark("restore")
+        bed.wait([f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
+        time.sleep(SETTLE)
+    run = _read(bed, "trim-cut", marks)
+    on, off = marks["fault"], marks["restore"]
+    times = {
+        "last_answer": stopped_answering(run, endpoint, on, off),
+        "circuit_open": first_seen(run, on, _circuit_open(endpoint)),
+        "consul_marks_it_down": first_seen(run, on, _trims_at_agent(1)),
+        "out_of_add_set": first_seen(run, on, lambda o: in_set(o, endpoint) is False),
+        "consul_marks_it_up": first_seen(run, off, _trims_at_agent(2)),
+        "answers_again": answered_again(run, endpoint, off),
+    }
+    return Result(figures("trim host cut off", run, times, load1=os.getloadavg()[0]), run)
+
+
+def trim_netem(bed: Bed) -> Result:
+    """200 ms delay and 5 % loss on trim1's link, then removed."""
+    host = with_role("trim", bed.hosts)[0]
+    endpoint = trim_grpc(host)
+    emulator = plan.link_emulator(Tools.find(bed.root), host, NETEM)
+    with under_load(bed, "trim-netem") as marks:
+        time.sleep(SETTLE)
+        marks.mark("fault")
+        try:
+            net.detour(host)
+            bed.start(emulator)
+            time.sleep(HOLD_NETEM)
+        finally:
+            with contextlib.suppress(BedError):
+                bed.stop(emulator.name)
+            net.undetour(host)
+            marks.mark("restore")
+        time.sleep(SETTLE)
+    run = _read(bed, "trim-netem", marks)
+    on, off = marks["fault"], marks["restore"]
+    times = {
+        "circuit_open": first_seen(run, on, lambda o: o["t"] < off and _circuit_open(endpoint)(o)),
+        "consul_marks_it_down": first_seen(run, on, lambda o: o["t"] < off and _trims_at_agent(1)(o)),
+        "answers_again": answered_again(run, endpoint, off),
+    }
+    return Result(
+        figures(f"trim link {NETEM.delay_ms} ms + {NETEM.loss_pct:g} % loss", run, times, load1=os.getloadavg()[0]), run
+    )
+
+
+def _new_leader(bed: Bed, old: str, *, timeout: float) -> str:
+    others = [h for h in servers(bed.hosts) if h.name != old]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = bed.leader(asking=others)
+        if found is not None and found.name != old:
+            return found.name
+        time.sleep(0.2)
+    raise BedError(f"no new Consul leader within {timeout:.0f}s of cutting {old} off")
+
+
+def leader_cut(bed: Bed) -> Result:
+    """The Consul leader's host cut off; a new trim registers under the new leader; the old host comes back."""
+    tools = Tools.find(bed.root)
+    trim2 = with_role("trim", bed.hosts)[1]
+    extra = plan.trim(tools, trim2, bed.env, extra=True)
+    with under_load(bed, "leader-cut") as marks:
+        time.sleep(SETTLE)
+        old = bed.leader()
+        if old is None:
+            raise BedError("the Consul cluster has no leader before the fault")
+        marks.mark("fault")
+        try:
+            net.cut(old)
+            _new_leader(bed, old.name, timeout=RECOVERY_TIMEOUT)
+            marks.mark("new_leader")
+            bed.start(extra)
+            marks.mark("register")
+            bed.wait([f"--passing={bed.add.consul}/trim/3"], timeout=RECOVERY_TIMEOUT)
+            time.sleep(2.0)  # for add's counters to show the new trim in use
+        finally:
+            with contextlib.suppress(BedError):
+                bed.stop(extra.name)
+            net.restore(old)
+            marks.mark("restore")
+        bed.wait([f"--leader={old.consul}", f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
+        marks.mark("rejoined")
+        time.sleep(SETTLE)
+    run = _read(bed, "leader-cut", marks)
+    on = marks["fault"]
+    times = {
+        "new_leader": marks["new_leader"] - on,
+        "new_trim_at_agent": first_seen(run, marks["register"], _trims_at_agent(3)),
+        "new_trim_answers": answered_again(run, trim_grpc(trim2, extra=True), marks["register"]),
+        "old_leader_rejoined": marks["rejoined"] - marks["restore"],
+    }
+    return Result(figures(f"Consul leader's host ({old.name}) cut off", run, times, load1=os.getloadavg()[0]), run)
+
+
+def agent_stop(bed: Bed) -> Result:
+    """add's local Consul agent stopped, then started again on its data."""
+    tools = Tools.find(bed.root)
+    spec = plan.consul(tools, bed.add, bed.run_dir / "data" / "consul", bed.hosts)
+    with under_load(bed, "agent-stop") as marks:
+        time.sleep(SETTLE)
+        marks.mark("fault")
+        try:
+            bed.stop(spec.name)
+            time.sleep(HOLD_AGENT)
+        finally:
+            if not bed.running(spec.name):
+                bed.start(spec)
+            marks.mark("restore")
+        bed.wait([f"--passing={bed.add.consul}/add/1", f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
+        time.sleep(SETTLE)
+    run = _read(bed, "agent-stop", marks)
+    off = marks["restore"]
+    times = {
+        "agent_answers_again": first_seen(run, off, lambda o: o.get("trims") is not None),
+        "add_registered_again": first_seen(run, off, lambda o: (o.get("adds") or 0) >= 1),
+    }
+    return Result(figures("add's local Consul agent stopped", run, times, load1=os.getloadavg()[0]), run)
+
+
+FAULTS: Mapping[str, Callable[[Bed], Result]] = {
+    "trim-cut": trim_cut,
+    "trim-netem": trim_netem,
+    "leader-cut": leader_cut,
+    "agent-stop": agent_stop,
+}
+
+
+def run_and_report(bed: Bed, names: Sequence[str], *, out: Path | None = None) -> int:
+    """Runs the named faults (all by default) on a running bed, prints the table and writes it with the JSON."""
+    unknown = [n for n in names if n not in FAULTS]
+    if unknown:
+        raise BedError(f"unknown fault {', '.join(unknown)}; the faults are {', '.join(FAULTS)}")
+    results = []
+    for name in names or list(FAULTS):
+        print(f"fault {name} under {RATE:g} requests/s ...", file=sys.stderr)
+        results.append(FAULTS[name](bed).figures)
+    text = table(results)
+    print(text)
+    out = out or bed.run_dir / "figures"
+    out.with_suffix(".md").write_text(text + "\n")
+    out.with_suffix(".json").write_text(json.dumps([f.as_row() for f in results], indent=1))
+    return 0
+
+
+__all__ = [
+    "FAULTS",
+    "NETEM",
+    "Result",
+    "agent_stop",
+    "leader_cut",
+    "run_and_report",
+    "trim_cut",
+    "trim_netem",
+    "under_load",
+]
