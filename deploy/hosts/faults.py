@@ -32,7 +32,8 @@ from .figures import Figures, Run, answered_again, figures, first_seen, in_set, 
 from .topology import ADD_HTTP, servers, trim_grpc, with_role
 
 RATE = 20.0
-SETTLE = 4.0  # seconds of plain load before each fault and after it is undone
+SETTLE = 4.0  # seconds of plain load before each fault
+AFTER = 8.0  # seconds of load once the fault is undone and the bed has recovered (a breaker resets in 5)
 HOLD_CUT = 12.0
 HOLD_NETEM = 12.0
 HOLD_AGENT = 8.0
@@ -108,7 +109,8 @@ def trim_cut(bed: Bed) -> Result:
             net.restore(host)
             marks.mark("restore")
         bed.wait([f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
-        time.sleep(SETTLE)
+        marks.mark("recovered")
+        time.sleep(AFTER)
     run = _read(bed, "trim-cut", marks)
     on, off = marks["fault"], marks["restore"]
     times = {
@@ -139,7 +141,8 @@ def trim_netem(bed: Bed) -> Result:
                 bed.stop(emulator.name)
             net.undetour(host)
             marks.mark("restore")
-        time.sleep(SETTLE)
+            marks.mark("recovered")
+        time.sleep(AFTER)
     run = _read(bed, "trim-netem", marks)
     on, off = marks["fault"], marks["restore"]
     times = {
@@ -189,7 +192,8 @@ def leader_cut(bed: Bed) -> Result:
             marks.mark("restore")
         bed.wait([f"--leader={old.consul}", f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
         marks.mark("rejoined")
-        time.sleep(SETTLE)
+        marks.mark("recovered")
+        time.sleep(AFTER)
     run = _read(bed, "leader-cut", marks)
     on = marks["fault"]
     times = {
@@ -216,7 +220,8 @@ def agent_stop(bed: Bed) -> Result:
                 bed.start(spec)
             marks.mark("restore")
         bed.wait([f"--passing={bed.add.consul}/add/1", f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
-        time.sleep(SETTLE)
+        marks.mark("recovered")
+        time.sleep(AFTER)
     run = _read(bed, "agent-stop", marks)
     off = marks["restore"]
     times = {

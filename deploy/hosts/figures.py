@@ -101,6 +101,7 @@ class Figures:
     fault_p99_ms: float | None
     failed_during: int
     failed_after: int  # failures after the fault was undone (settling)
+    resumed_s: float | None  # from undoing the fault to the last failed request after it (0: none failed)
     times: Mapping[str, float | None] = field(default_factory=dict)  # seconds until each change was seen
     load1: float | None = None  # the machine's 1-minute load average at the end: a busy machine slows all
 
@@ -116,6 +117,7 @@ class Figures:
             "fault_p99_ms": self.fault_p99_ms,
             "failed_during": self.failed_during,
             "failed_after": self.failed_after,
+            "resumed_s": self.resumed_s,
             "load1": self.load1,
             **{f"{k}_s": v for k, v in self.times.items()},
         }
@@ -136,6 +138,7 @@ def figures(fault: str, run: Run, times: Mapping[str, float | None], *, load1: f
         fault_p99_ms=percentile_ms(during, 99),
         failed_during=len(run.failed(on, off)),
         failed_after=len(run.failed(off)),
+        resumed_s=max((r[0] - off for r in run.failed(off)), default=0.0),
         times=dict(times),
         load1=load1,
     )
@@ -151,12 +154,12 @@ def _s(value: Any) -> str:
 
 def table(rows: Sequence[Figures]) -> str:
     """A Markdown table of the figures, then each fault's times until its changes were seen."""
-    head = "| fault | requests | failed (during / after) | p50 ms | p99 ms | p50 / p99 ms while on | load avg |"
-    lines = [head, "|---|---:|---:|---:|---:|---:|---:|"]
+    head = "| fault | requests | failed (during / after) | p50 ms | p99 ms | p50 / p99 ms while on | resumed s | load |"
+    lines = [head, "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for f in rows:
         lines.append(
             f"| {f.fault} | {f.requests} | {f.failed} ({f.failed_during} / {f.failed_after}) | {_ms(f.p50_ms)} | "
-            f"{_ms(f.p99_ms)} | {_ms(f.fault_p50_ms)} / {_ms(f.fault_p99_ms)} | {_s(f.load1)} |"
+            f"{_ms(f.p99_ms)} | {_ms(f.fault_p50_ms)} / {_ms(f.fault_p99_ms)} | {_s(f.resumed_s)} | {_s(f.load1)} |"
         )
     lines += ["", "| fault | seconds until seen |", "|---|---|"]
     for f in rows:

@@ -31,6 +31,7 @@ def test_failures_and_latencies_are_split_by_the_fault_window() -> None:
     run = Run(requests, [], {"fault": 1.0, "restore": 3.0})
     f = figures("x", run, {"seen": 1.5})
     assert (f.requests, f.failed, f.failed_during, f.failed_after) == (5, 2, 1, 1)
+    assert f.resumed_s == pytest.approx(0.0)  # the one failure after the fault started as it was undone
     assert f.fault_p50_ms == pytest.approx(300) and f.times == {"seen": 1.5}
     assert f.as_row()["seen_s"] == 1.5
 
@@ -68,7 +69,7 @@ def test_first_seen_counts_from_the_start_and_ignores_what_came_before() -> None
 def test_table_has_a_row_per_fault() -> None:
     run = Run([(0.0, 0.01, 200)], [], {"fault": 0.0, "restore": 1.0})
     text = table([figures("cut", run, {"a": None}), figures("slow", run, {"b": 2.0})])
-    assert "| cut | 1 | 0 (0 / 0) |" in text and "b 2.0" in text and "a -" in text
+    assert "| cut | 1 | 0 (0 / 0) |" in text and "| 0.0 |" in text and "b 2.0" in text and "a -" in text
 
 
 def test_trim_view_reads_adds_counters_and_circuits() -> None:
