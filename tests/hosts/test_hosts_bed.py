@@ -56,8 +56,11 @@ def assert_clean_and_resumed(run: Run) -> None:
 
 
 def moved(run: Run, endpoint: str, start: float, end: float) -> bool:
-    points = [n for t, n in series(run, endpoint) if start <= t <= end]
-    return len(points) >= 2 and points[-1] > points[0]
+    """Whether `endpoint` answered add between the last observation before `start` and the last before `end`."""
+    points = series(run, endpoint)
+    before = [n for t, n in points if t < start][-1:]
+    until = [n for t, n in points if t <= end][-1:]
+    return bool(before and until) and until[0] > before[0]
 
 
 def test_the_bed_runs_a_cluster_and_prometheus_discovers_through_it(bed: Bed) -> None:
