@@ -12,7 +12,8 @@
 # Each is built only when the engine lacks it. Prints the variables that make the stack use them, one a line:
 #   STACK_PYTHON_IMAGE=kit-local/python:3.11-bookworm ...
 # The engine is DOCKER_HOST's; the Debian archive is the machine's own (scripts/debian-mirror.sh). Needs root
-# (mmdebstrap), mmdebstrap, and `make tools` done. Progress goes to stderr.
+# (mmdebstrap) and mmdebstrap; fetches the Debian consul and prometheus (scripts/install-tools.sh) when .tools/
+# lacks them. Progress goes to stderr.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,10 +53,9 @@ tool_image() {
   log "built $image in $((SECONDS - started)) s"
 }
 
-[[ -x "$TOOLS_ROOT/usr/bin/consul" && -x "$TOOLS_ROOT/usr/bin/prometheus" ]] || {
-  log "no Debian consul/prometheus under .tools/root: run \`make tools\` first"
-  exit 1
-}
+if [[ ! -x "$TOOLS_ROOT/usr/bin/consul" || ! -x "$TOOLS_ROOT/usr/bin/prometheus" ]]; then
+  KIT_TOOLS_FROM_DEBIAN=1 bash "$ROOT/scripts/install-tools.sh"
+fi
 
 debian_base "$PYTHON_IMAGE" python3,python-is-python3,python3-pip,ca-certificates,wget
 

@@ -31,13 +31,17 @@ mkdir -p "$BIN"
 # shellcheck source=scripts/private-apt.sh
 source "$ROOT/scripts/private-apt.sh"
 
-if ! have_on_path consul && [[ ! -x "$ROOTFS/usr/bin/consul" ]]; then
+# KIT_TOOLS_FROM_DEBIAN=1: the Debian packages even when PATH has a consul/prometheus (scripts/debian-images.sh
+# puts the packages' files into images)
+on_path() { [[ -z "${KIT_TOOLS_FROM_DEBIAN:-}" ]] && have_on_path "$1"; }
+
+if ! on_path consul && [[ ! -x "$ROOTFS/usr/bin/consul" ]]; then
   log "fetching consul from Debian $SUITE"
   fetch_and_unpack "$CONSUL_PKG"
 fi
 [[ -x "$ROOTFS/usr/bin/consul" && ! -e "$BIN/consul" ]] && ln -sf "$ROOTFS/usr/bin/consul" "$BIN/consul"
 
-if ! have_on_path prometheus && [[ ! -x "$ROOTFS/usr/bin/prometheus" ]]; then
+if ! on_path prometheus && [[ ! -x "$ROOTFS/usr/bin/prometheus" ]]; then
   log "fetching prometheus and its web UI assets from Debian $SUITE"
   fetch_and_unpack "${PROM_PKGS[@]}"
 fi

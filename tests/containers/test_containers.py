@@ -13,9 +13,10 @@ their configuration is checked by tests/stack/test_stack_compose.py and tests/de
 
 On a machine where no engine answers, it starts one in a private network namespace (scripts/dockerd-netns.sh)
 and stops it at the end; every client (make, curl-like probes, the load) runs inside that namespace. Where an
-engine already answers, the same steps run against it. About 2-3 minutes on a quiet 2-core machine once the
-packages are installed (scripts/install-docker.sh); each step's time is printed and written to
-.run/containers-test.json.
+engine already answers, the same steps run against it (it still builds the Debian stand-ins: root and mmdebstrap).
+Each step's time is printed and written to .run/containers-test.json. Measured on this 2-core machine while others'
+tests kept it at load 25-40: about 2.5 minutes with the images cached, about 10 from an empty data root (the
+Debian base alone took 6 minutes there; about 25 s on a quiet machine).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import pytest
 from containers.engine import ROOT, Engine, EngineMissing
 from deploy.local.kitstack import docker as kitdocker
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+# 2-3 minutes on a quiet machine; a fresh data root on a machine at load 25 took nearly 10
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
 
 PROJECT = "gokit"  # `name:` in deploy/docker-compose.yml
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
@@ -115,9 +117,10 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
         variable, _, value = line.partition("=")
         env[variable] = value
     env["COMPOSE_PROFILES"] = ""  # Grafana and Jaeger: no reachable registry holds them
-    # add's deadlines widened (2 s for trim, 5 s in all): on a machine busy with others' work the defaults (0.5 s,
-    # 2 s) measure the machine; the kill-under-load step is about failover, and reports the latencies it saw
-    env.update({"ADD_TRIM_TIMEOUT": "2", "ADD_REQUEST_TIMEOUT": "5"})
+    # add's deadlines widened (3 s for trim, 6 s in all): on a machine busy with others' work (load 25-40 on 2
+    # cores was seen) the defaults (0.5 s, 2 s) measure the machine; the kill-under-load step is about failover,
+    # and reports the latencies it saw
+    env.update({"ADD_TRIM_TIMEOUT": "3", "ADD_REQUEST_TIMEOUT": "6"})
     env.pop("MODE", None)
     _extra_cas()
     make = shutil.which("make") or "make"
@@ -147,11 +150,11 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
 
         _images_are_as_promised(engine, cenv, steps)
         add_env = engine.inspect("container", f"{PROJECT}-add-1")["Config"]["Env"]
-        assert {"ADD_TRIM_TIMEOUT=2", "ADD_REQUEST_TIMEOUT=5"} <= set(add_env)
+        assert {"ADD_TRIM_TIMEOUT=3", "ADD_REQUEST_TIMEOUT=6"} <= set(add_env)
 
         began = time.monotonic()
         loader = subprocess.Popen(
-            [*probe, *ports, "load", "--seconds", "12", "--rate", "20"],
+            [*probe, *ports, "load", "--seconds", "12", "--rate", "15"],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         time.sleep(3)
@@ -163,7 +166,7 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
         steps.facts["kill under load"] = {"victim": victim, **result}
         assert loader.returncode == 0
         assert result["failed"] == 0, result["failures"]
-        assert result["statuses"] == {"200": 240}, result
+        assert result["statuses"] == {"200": 180}, result
 
         for count in (2, 3):
             steps.run(
