@@ -121,6 +121,7 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
     # cores was seen) the defaults (0.5 s, 2 s) measure the machine; the kill-under-load step is about failover,
     # and reports the latencies it saw
     env.update({"ADD_TRIM_TIMEOUT": "3", "ADD_REQUEST_TIMEOUT": "6"})
+    env["STACK_UP_TIMEOUT"] = "150"  # compose's --wait-timeout is twice this: builds and starts on a busy machine
     env.pop("MODE", None)
     _extra_cas()
     make = shutil.which("make") or "make"
@@ -129,6 +130,7 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
     cenv = kitdocker.compose_env(ROOT, env)
     where = {"add-http": "ADD_HTTP", "add-grpc": "ADD_GRPC", "consul": "CONSUL", "prometheus": "PROMETHEUS"}
     ports = [f"--{flag}-port={cenv[f'STACK_{var}_PORT']}" for flag, var in where.items()]
+    passed = False
     try:
         steps.run("make up MODE=docker TRIM=3", engine.inside([make, "up", "MODE=docker", "TRIM=3"]), env, 420)
 
@@ -178,7 +180,13 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
             assert len(seen["trim"]) == count, seen  # Consul reaps the killed trim's entry later (critical)
             assert len(_trims(engine)) == count
             assert seen["calls"]["/concat"] == [200, {"v": "containers"}]
+        passed = True
     finally:
+        if not passed:  # the containers' own words, before make down removes them
+            logs = subprocess.run(engine.inside([make, "logs", "MODE=docker"]), env=env, cwd=ROOT, capture_output=True,
+                                  text=True, timeout=120, check=False)  # fmt: skip
+            (ROOT / ".run" / "containers-logs.txt").write_text(logs.stdout + logs.stderr)
+            print("[containers] the containers' logs: .run/containers-logs.txt", file=sys.stderr)
         steps.run("make down", engine.inside([make, "down", "MODE=docker"]), env, 180)
         steps.save()
     assert _project(engine, "container") == []
