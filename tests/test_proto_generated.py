@@ -20,6 +20,7 @@ def generated_files(base: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.integration  # runs the generator
 @pytest.mark.parametrize("service", SERVICES)
 def test_committed_code_matches_a_fresh_generation(tmp_path: Path, service: str) -> None:
     bin_dir = str(Path(sys.executable).parent)

@@ -29,6 +29,7 @@ def test_committed_config_is_a_fresh_render_of_the_template(name: str) -> None:
     assert (FOLDER / name).read_text() == expected, "run: python deploy/prometheus/render_config.py --write-committed"
 
 
+@pytest.mark.integration  # runs promtool
 @pytest.mark.parametrize("name", sorted(COMMITTED))
 def test_promtool_accepts_committed_config(name: str) -> None:
     done = promtool("check", "config", FOLDER / name)
@@ -52,6 +53,7 @@ def test_committed_configs_differ_only_in_addresses(name: str, server: str, self
     assert all(re.search(r"server: |targets: \[", line) for line in differing), differing
 
 
+@pytest.mark.integration  # runs the renderer and promtool
 def test_start_time_render_takes_consul_and_token_from_the_environment(tmp_path: Path) -> None:
     out = tmp_path / "prometheus.yml"
     env = {"CONSUL_HTTP_ADDR": "https://consul.example:8501", "CONSUL_HTTP_TOKEN": "s3cr3t-token", "PATH": ""}

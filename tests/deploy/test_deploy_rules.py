@@ -6,11 +6,16 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from integration.prometheus_server import PROMETHEUS_DIR, TOOLS
 
 PROMTOOL = TOOLS / "bin" / "promtool"
 RULES = PROMETHEUS_DIR / "rules" / "kit.rules.yml"
 RULE_TESTS = Path(__file__).with_name("kit.rules.test.yml")
+
+
+pytestmark = pytest.mark.integration  # every test runs promtool
 
 
 def promtool(*args: str | Path) -> subprocess.CompletedProcess[str]:

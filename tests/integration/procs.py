@@ -41,7 +41,7 @@ class ServiceProcess:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
-    def start(self, *, wait: float = 20.0) -> ServiceProcess:
+    def start(self, *, wait: float = 60.0) -> ServiceProcess:
         """Starts the process and waits (bounded) until its /health answers 200."""
         return self.launch().wait_ready(wait=wait)
 
@@ -54,7 +54,7 @@ class ServiceProcess:
             )
         return self
 
-    def wait_ready(self, *, wait: float = 20.0) -> ServiceProcess:
+    def wait_ready(self, *, wait: float = 60.0) -> ServiceProcess:
         """Waits (bounded) until /health answers 200; kills the process and raises if it never does."""
         assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + wait

@@ -89,7 +89,7 @@ class PrometheusServer:
             f"--web.local-assets={WEB_ASSETS}/",
         ]
 
-    def start(self, *, wait: float = 20.0) -> PrometheusServer:
+    def start(self, *, wait: float = 60.0) -> PrometheusServer:
         """Renders the config, starts the binary and waits (bounded by `wait` seconds) until /-/ready says 200."""
         if not self.binary.exists():
             raise RuntimeError(f"no Prometheus at {self.binary}: run `make tools`")

@@ -49,7 +49,7 @@ def observed(
             process.wait_ready()
         wait_until(lambda: len(passing(agent.addr, "trim")) == 2, timeout=15, what="two passing trims")
         wait_until(
-            lambda: sum(value for _, value in samples(add, "kit_sd_instances")) == 2, timeout=10, what="add to see both"
+            lambda: sum(value for _, value in samples(add, "kit_sd_instances")) == 2, timeout=20, what="add to see both"
         )
         yield prometheus, add, trims
     finally:

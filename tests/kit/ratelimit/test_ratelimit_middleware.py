@@ -164,4 +164,6 @@ async def test_delaying_with_the_real_clock_and_sleep() -> None:
 
     elapsed = time.monotonic() - started
     assert results == ["0", "1", "2", "3"]
-    assert 0.055 <= elapsed < 0.2
+    # Three of the four waited for a token: at least 60 ms (less a timer's slack). No upper bound: a busy machine
+    # may take any time longer.
+    assert elapsed >= 0.055

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import kit.tracing
 
 
@@ -16,6 +18,7 @@ def test_public_names_exist_and_are_sorted() -> None:
     assert {"Tracing", "from_env", "span", "with_exporters", "server_span", "client_span"} <= set(names)
 
 
+@pytest.mark.integration  # runs a fresh interpreter
 def test_importing_it_loads_no_transport_and_no_exporter_package() -> None:
     code = (
         "import sys, kit.tracing; "

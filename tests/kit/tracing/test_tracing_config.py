@@ -74,7 +74,11 @@ def test_off_unless_an_exporter_is_named(environ: dict[str, str]) -> None:
 
 
 async def test_tracing_off_closes_as_a_no_op() -> None:
-    await Tracing().close()
+    off = Tracing()
+    await off.close()
+    await off.close()
+
+    assert (off.enabled, off.tracer, off.provider) == (False, None, None)
 
 
 NAMES = [

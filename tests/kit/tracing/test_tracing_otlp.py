@@ -1,7 +1,8 @@
 """The OTLP exporter compose uses, for real: OTEL_TRACES_EXPORTER=otlp sends the spans as OTLP/HTTP protobuf to
 OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces, here a small receiver on 127.0.0.1.
 
-Skipped while opentelemetry-exporter-otlp-proto-http is not installed (it is imported only when asked for)."""
+The exporter package is a dependency of the project (the kit imports it only when asked for): a test run without
+it fails here rather than skipping."""
 
 from __future__ import annotations
 
@@ -9,15 +10,14 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import opentelemetry.exporter.otlp.proto.http  # noqa: F401  # the exporter from_env loads by name
 import pytest
-
-from kit.tracing import from_env
-
-pytest.importorskip("opentelemetry.exporter.otlp.proto.http", reason="opentelemetry-exporter-otlp-proto-http")
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # type: ignore[import-not-found, unused-ignore]
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from kit.tracing import from_env
 
 pytestmark = pytest.mark.integration
 

@@ -188,12 +188,13 @@ async def test_consul_instancer_sees_instances_come_and_go(consul_agent: ConsulA
             seen = await until(
                 "the instancer sees b", lambda: recorder.first(lambda e: e.instances == both) is not None
             )
-            assert (recorder.first(lambda e: e.instances == both) or seen) - passed < 2.0
+            # Within about a second on an idle machine; the bound leaves room for a busy one.
+            assert (recorder.first(lambda e: e.instances == both) or seen) - passed < 15.0
 
             await registrar_b.deregister()
             gone = time.monotonic()
-            await until("the instancer drops b", lambda: recorder.events[-1][1] == Event(instances=only_a), within=2)
-            assert recorder.events[-1][0] - gone < 2.0
+            await until("the instancer drops b", lambda: recorder.events[-1][1] == Event(instances=only_a), within=15)
+            assert recorder.events[-1][0] - gone < 15.0
         finally:
             await instancer.stop()
 

@@ -198,10 +198,9 @@ async def test_callback_stopping_at_the_first_failure() -> None:
 
 async def test_timeout_bounds_all_attempts_and_names_them() -> None:
     script = Script(a_1=ConnectionFailed("a refused"), b_2="hang", c_3="hang")
-    started = time.monotonic()
+    # The hung instances never answer: that the call returns at all is the budget bounding it.
     with pytest.raises(DeadlineExceeded) as caught:
         await retry(3, 0.03, script.round_robin())("x")
-    assert time.monotonic() - started < 2.0
     assert not isinstance(caught.value, RetryError)
     message = str(caught.value)
     assert message.startswith("deadline exceeded after 0.03 s: ")
@@ -216,20 +215,20 @@ async def test_timeout_bounds_all_attempts_and_names_them() -> None:
 
 async def test_a_hung_instance_gets_only_its_share_and_another_answers() -> None:
     script = Script(a_1="hang", b_2=None)
-    started = time.monotonic()
+    # a never answers: had it held the whole budget, the call would end in DeadlineExceeded, not b's answer.
     assert await retry(3, 0.3, script.round_robin())("x") is not None
-    assert time.monotonic() - started < 0.3  # answered by b after a's share (0.1 s), not at the budget's end
     assert script.calls == ["a:1", "b:2"]
 
 
 async def test_request_deadline_shorter_than_timeout_wins() -> None:
     script = Script(a_1="hang")
-    with request_scope(timeout=0.02), pytest.raises(DeadlineExceeded) as caught:
+    with request_scope(timeout=0.5), pytest.raises(DeadlineExceeded) as caught:
         await retry(3, 60.0, script.round_robin())("x")
     message = str(caught.value)
-    # the budget is what is left of the request's 20 ms when the call starts: a hair under 0.02 s
-    started = r"deadline exceeded after 0\.0(2|19\d*) s: "
-    assert re.match(started + r"#1 a:1: DeadlineExceeded: no answer within 0\.00\d+ s", message)
+    # the budget is what is left of the request's 0.5 s when the call starts (a busy machine may have used some),
+    # and a third of it is the first attempt's share: nowhere near the retry's own 60 s.
+    started = r"deadline exceeded after 0\.[0-5]\d* s: "
+    assert re.match(started + r"#1 a:1: DeadlineExceeded: no answer within 0\.[01]\d* s", message), message
     assert message.endswith("#3 a:1: no answer yet")
 
 
