@@ -51,7 +51,9 @@ def two_trims(consul_agent: ConsulAgent, consul_env: dict[str, str], tmp_path: P
 def test_rolling_restart_under_load_fails_no_request(
     consul_agent: ConsulAgent, consul_env: dict[str, str], two_trims: list[ServiceProcess], tmp_path: Path
 ) -> None:
-    add = add_process(tmp_path, env=consul_env).start()
+    # The budgets are wide because this test is about losing no request while instances come and go, not about
+    # speed: on a machine with both cores busy a trim call can take longer than the default 0.5 s.
+    add = add_process(tmp_path, env={**consul_env, "ADD_TRIM_TIMEOUT": "5", "ADD_REQUEST_TIMEOUT": "10"}).start()
     replaced: list[ServiceProcess] = []
 
     async def scenario() -> None:
@@ -61,7 +63,7 @@ def test_rolling_restart_under_load_fails_no_request(
         for old in two_trims:
             await asyncio.sleep(0.5)
             old.signal(signal.SIGTERM)
-            assert await asyncio.to_thread(old.wait, 10) == 0
+            assert await asyncio.to_thread(old.wait, 30) == 0
             new = await asyncio.to_thread(replacement(old).start)
             replaced.append(new)
             await asyncio.to_thread(
@@ -72,7 +74,7 @@ def test_rolling_restart_under_load_fails_no_request(
             )
         result = await load_task
         assert result.failures == []
-        assert result.statuses[200] > 100
+        assert result.statuses[200] > 20  # load kept flowing through both restarts (a busy machine serves fewer)
 
     try:
         asyncio.run(scenario())
