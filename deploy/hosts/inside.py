@@ -38,6 +38,16 @@ def _peers(spec: str) -> Check:
     return Check(f"{count} raft peers at {consul}", lambda: peers(consul) >= int(count), "consul")
 
 
+def _new_leader(spec: str) -> Check:
+    consul, old = spec.rsplit("/", 1)
+
+    def ready() -> bool:
+        leader = probes.get_json(f"http://{consul}/v1/status/leader")
+        return isinstance(leader, str) and leader not in ("", old)
+
+    return Check(f"a leader other than {old} at {consul}", ready, "consul")
+
+
 def _leader(consul: str) -> Check:
     return Check(f"leader known at {consul}", lambda: probes.consul_leader(consul), "consul")
 
@@ -51,6 +61,7 @@ def checks(args: argparse.Namespace) -> list[Check]:
     """The checks asked for on the command line."""
     return (
         [_leader(a) for a in args.leader]
+        + [_new_leader(s) for s in args.new_leader]
         + [_peers(s) for s in args.peers]
         + [_ok(u) for u in args.ok]
         + [_passing(s) for s in args.passing]
@@ -64,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wait = sub.add_parser("wait", help="wait until every check passes")
     wait.add_argument("--timeout", type=float, default=60.0)
     wait.add_argument("--leader", action="append", default=[], metavar="CONSUL")
+    wait.add_argument("--new-leader", action="append", default=[], metavar="CONSUL/OLD_LEADER_ADDRESS")
     wait.add_argument("--peers", action="append", default=[], metavar="CONSUL/N")
     wait.add_argument("--ok", action="append", default=[], metavar="URL")
     wait.add_argument("--passing", action="append", default=[], metavar="CONSUL/SERVICE/N")

@@ -20,6 +20,7 @@ NETNS_DIR = Path("/run/netns")
 HOST_IF = "eth0"
 
 CONSUL_HTTP = 8500
+CONSUL_SERVER_RPC = 8300  # what /v1/status/leader names a server by
 PROMETHEUS_HTTP = 9090
 ADD_HTTP, ADD_GRPC = 8080, 8081
 TRIM_GRPC, TRIM_HTTP = 8975, 8985
@@ -115,6 +116,7 @@ __all__ = [
     "BRIDGE",
     "BRIDGE_NS",
     "CONSUL_HTTP",
+    "CONSUL_SERVER_RPC",
     "EXTRA_TRIM_GRPC",
     "EXTRA_TRIM_HTTP",
     "HOSTS",
