@@ -185,6 +185,7 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
         if not passed:  # the containers' own words, before make down removes them
             logs = subprocess.run(engine.inside([make, "logs", "MODE=docker"]), env=env, cwd=ROOT, capture_output=True,
                                   text=True, timeout=120, check=False)  # fmt: skip
+            (ROOT / ".run").mkdir(exist_ok=True)
             (ROOT / ".run" / "containers-logs.txt").write_text(logs.stdout + logs.stderr)
             print("[containers] the containers' logs: .run/containers-logs.txt", file=sys.stderr)
         steps.run("make down", engine.inside([make, "down", "MODE=docker"]), env, 180)
