@@ -7,11 +7,12 @@
 #
 #   dockerd-netns.sh start NAME DIR   create namespace NAME, start slirp4netns and dockerd (state in DIR), wait for it
 #   dockerd-netns.sh stop NAME DIR    stop dockerd (it stops its containers), slirp4netns, delete the namespace
-#   dockerd-netns.sh env NAME DIR     print the client's environment: DOCKER_HOST and the netns path
+#   dockerd-netns.sh env NAME DIR     print DOCKER_HOST, the netns path and dockerd's pid file, one VAR=value a line
 #   dockerd-netns.sh status NAME DIR  exit 0 when that engine answers
 #
-# Several engines may run side by side, each with its own NAME and DIR (DIR holds the data root, the exec root,
-# the socket, the pid files and dockerd.log). `start` is idempotent for a running engine; `stop` also cleans up
+# Several engines may run side by side, each with its own NAME and DIR. DIR holds the data root (images, layers,
+# volumes) and the logs; the runtime state (exec root, sockets, pid files) is in /run/kitdockerd/NAME, because a
+# unix socket's path must stay under 108 bytes and containerd's would not below a deep DIR. `start` is idempotent for a running engine; `stop` also cleans up
 # after a crashed one. Needs root, dockerd, slirp4netns, nsenter and ip (scripts/install-docker.sh installs them).
 # Uses `nsenter --net`, not `ip netns exec`: the latter remounts /sys, and runc then finds no cgroup mount.
 set -euo pipefail
@@ -27,7 +28,8 @@ verb="$1" name="$2"
 mkdir -p "$3"
 dir="$(cd "$3" && pwd)"
 netns="/run/netns/$name"
-sock="$dir/docker.sock"
+run="/run/kitdockerd/$name"
+sock="$run/docker.sock"
 START_TIMEOUT="${DOCKERD_START_TIMEOUT:-60}"
 
 # answers: dockerd answers on its socket (the API's /_ping, with curl, or python when curl is absent)
@@ -74,16 +76,17 @@ start() {
   fi
   [[ -e "$netns" ]] || ip netns add "$name"
   ip -n "$name" link set lo up
-  if ! pid_alive "$dir/slirp4netns.pid"; then
+  mkdir -p "$run"
+  if ! pid_alive "$run/slirp4netns.pid"; then
     # --disable-host-loopback: nothing inside reaches the machine's own 127.0.0.1
     setsid slirp4netns --configure --mtu=65520 --disable-host-loopback --netns-type=path "$netns" tap0 \
       >"$dir/slirp4netns.log" 2>&1 </dev/null &
-    echo $! >"$dir/slirp4netns.pid"
+    echo $! >"$run/slirp4netns.pid"
   fi
-  mkdir -p "$dir/data" "$dir/exec"
+  mkdir -p "$dir/data" "$run/exec"
   rm -f "$sock"
-  setsid nsenter --net="$netns" dockerd --data-root "$dir/data" --exec-root "$dir/exec" \
-    --pidfile "$dir/dockerd.pid" -H "unix://$sock" >"$dir/dockerd.log" 2>&1 </dev/null &
+  setsid nsenter --net="$netns" dockerd --data-root "$dir/data" --exec-root "$run/exec" \
+    --pidfile "$run/dockerd.pid" -H "unix://$sock" >"$dir/dockerd.log" 2>&1 </dev/null &
   local i
   for ((i = 0; i < START_TIMEOUT * 5; i++)); do
     answers && {
@@ -93,26 +96,28 @@ start() {
     sleep 0.2
   done
   tail -n 20 "$dir/dockerd.log" >&2 || true
-  die "dockerd did not answer within ${START_TIMEOUT}s"
+  stop
+  die "dockerd did not answer within ${START_TIMEOUT}s (stopped again; log: $dir/dockerd.log)"
 }
 
 stop() {
   # dockerd stops its containers on SIGTERM (15 s grace each, in parallel), then its managed containerd
-  stop_pid "$dir/dockerd.pid" 40
-  stop_pid "$dir/slirp4netns.pid" 5
+  stop_pid "$run/dockerd.pid" 40
+  stop_pid "$run/slirp4netns.pid" 5
   rm -f "$sock"
   # a crashed engine can leave mounts below its roots; they would keep the data root busy
-  { grep -oE " $dir/(data|exec)[^ ]*" /proc/mounts || true; } | sort -r | while read -r mnt; do
+  { grep -oE " ($dir/data|$run/exec)[^ ]*" /proc/mounts || true; } | sort -r | while read -r mnt; do
     umount -l "$mnt" || true
   done
   if [[ -e "$netns" ]]; then ip netns del "$name"; fi
+  rm -rf "$run"
   log "stopped the engine in namespace $name"
 }
 
 case "$verb" in
 start) start ;;
 stop) stop ;;
-env) printf 'DOCKER_HOST=unix://%s\nKIT_DOCKER_NETNS=%s\n' "$sock" "$netns" ;;
+env) printf 'DOCKER_HOST=unix://%s\nKIT_DOCKER_NETNS=%s\nDOCKERD_PID_FILE=%s\n' "$sock" "$netns" "$run/dockerd.pid" ;;
 status) answers ;;
 *) die "unknown verb $verb: want start, stop, env or status" ;;
 esac

@@ -44,6 +44,7 @@ class Engine:
     name: str = ""
     state_dir: Path | None = None
     started: list[str] = field(default_factory=list)
+    pid_file: Path | None = None
 
     @classmethod
     def private_name(cls) -> str:
@@ -64,9 +65,16 @@ class Engine:
                                 "`bash scripts/install-docker.sh` (.ci/run does)")  # fmt: skip
         name = cls.private_name()
         state_dir = ROOT / ".tools" / "dockerd" / name
-        subprocess.run(["bash", str(SCRIPT), "start", name, str(state_dir)], check=True, timeout=120)
-        env["DOCKER_HOST"] = f"unix://{state_dir / 'docker.sock'}"
-        return cls(env=env, netns=f"/run/netns/{name}", name=name, state_dir=state_dir, started=[name])
+        script_env = {**env, "DOCKERD_START_TIMEOUT": "180"}  # a busy machine; the script cleans up if it fails
+        subprocess.run(["bash", str(SCRIPT), "start", name, str(state_dir)], env=script_env, check=True, timeout=240)
+        told = subprocess.run(
+            ["bash", str(SCRIPT), "env", name, str(state_dir)], capture_output=True, text=True, check=True, timeout=20
+        ).stdout
+        found = dict(line.split("=", 1) for line in told.splitlines())
+        env["DOCKER_HOST"] = found["DOCKER_HOST"]
+        engine = cls(env=env, netns=found["KIT_DOCKER_NETNS"], name=name, state_dir=state_dir, started=[name])
+        engine.pid_file = Path(found["DOCKERD_PID_FILE"])
+        return engine
 
     def inside(self, argv: Sequence[str]) -> list[str]:
         """`argv` run where the containers' published ports are."""
@@ -90,11 +98,10 @@ class Engine:
 
     def dockerd_pid(self) -> int | None:
         """The private dockerd's pid while it runs."""
-        if self.state_dir is None:
+        if self.pid_file is None:
             return None
-        pid_file = self.state_dir / "dockerd.pid"
         try:
-            pid = int(pid_file.read_text().strip())
+            pid = int(self.pid_file.read_text().strip())
             os.kill(pid, 0)
         except (OSError, ValueError):
             return None
