@@ -100,7 +100,7 @@ hosts-down: ## stop what `make hosts-up` started and remove its namespaces
 hosts-ps: ## the hosts of `make hosts-up`, their addresses and what runs there
 	python -m deploy.hosts ps
 
-hosts-faults: ## on a running bed: each fault under load (~2.5 min), a table of the figures
+hosts-faults: ## on a running bed: each fault under load (~3.5 min; FAULTS=trim-cut for one), a table of the figures
 	python -m deploy.hosts faults $(FAULTS)
 
 browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)

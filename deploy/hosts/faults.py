@@ -39,6 +39,7 @@ HOLD_NETEM = 12.0
 HOLD_AGENT = 8.0
 NETEM = net.Netem(delay_ms=200, loss_pct=5)
 RECOVERY_TIMEOUT = 60.0
+LOAD_EXIT_TIMEOUT = 120.0  # its requests in flight end within their 5 s timeouts; a saturated machine is slower
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,12 @@ def under_load(bed: Bed, name: str, *, rate: float = RATE) -> Iterator[Marks]:
         yield marks
     finally:
         popen.send_signal(signal.SIGTERM)
-        popen.wait(timeout=60)
+        try:
+            popen.wait(timeout=LOAD_EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait()
+            raise BedError(f"the load of {name} did not stop within {LOAD_EXIT_TIMEOUT:.0f}s of SIGTERM") from None
     if popen.returncode != 0 or not out.exists():
         raise BedError(f"the load of {name} failed (exit {popen.returncode}); see {bed.logs}/load-{name}.log")
 

@@ -24,6 +24,7 @@ from deploy.hosts.topology import ADD_HTTP, PROMETHEUS_HTTP, by_name, trim_grpc,
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 FINAL = 3.0  # the last seconds of a run, where service must be back
+SATURATED = 8  # load average per core past which plain load is not expected to be served
 CLEAN_FAILURES = {0, 503, 504}  # no answer within the client's 5 s, trim unavailable, deadline passed
 TRIM1, TRIM2 = (trim_grpc(h) for h in with_role("trim"))
 
@@ -54,6 +55,20 @@ def ok_share(run: Run, start: float, end: float) -> float:
     started = [r for r in run.requests if start <= r[0] < end]
     assert started, "no request was sent in the window"
     return sum(r[2] == 200 for r in started) / len(started)
+
+
+def judgeable(run: Run) -> None:
+    """Skips, saying why, when the machine is so overloaded that add did not even serve the plain load before the
+    fault (seen at load averages of 70 on 2 cores): then no outcome of the fault can be judged. Fails when the
+    machine was not that busy, since add not serving plain load is then a defect."""
+    baseline = ok_share(run, run.marks["load"], run.marks["fault"])
+    load1 = os.getloadavg()[0]
+    if baseline < 0.5:
+        busy = load1 > SATURATED * (os.cpu_count() or 1)
+        message = f"before the fault only {baseline:.0%} of requests were answered, load average {load1:.0f}"
+        if busy:
+            pytest.skip(f"machine saturated, fault not judged: {message}")
+        pytest.fail(message)
 
 
 def assert_clean_and_resumed(run: Run) -> None:
@@ -94,6 +109,7 @@ def test_the_bed_runs_a_cluster_and_prometheus_discovers_through_it(bed: Bed) ->
 def test_a_trim_host_cut_off_leaves_the_rotation_and_comes_back(bed: Bed) -> None:
     result = reported(trim_cut(bed))
     run, times = result.run, result.figures.times
+    judgeable(run)
     assert times["out_of_add_set"] is not None, "add kept the cut-off trim in its set"
     assert times["answers_again"] is not None, "the restored trim never answered add again"
     assert_clean_and_resumed(run)
@@ -102,6 +118,7 @@ def test_a_trim_host_cut_off_leaves_the_rotation_and_comes_back(bed: Bed) -> Non
 def test_a_slow_lossy_trim_link_is_survived(bed: Bed) -> None:
     result = reported(trim_netem(bed))
     run = result.run
+    judgeable(run)
     assert ok_share(run, run.marks["fault"], run.marks["restore"]) >= 0.5
     assert result.figures.times["answers_again"] is not None
     assert_clean_and_resumed(run)
@@ -110,6 +127,7 @@ def test_a_slow_lossy_trim_link_is_survived(bed: Bed) -> None:
 def test_losing_the_consul_leader_keeps_add_serving_and_registrations_resume(bed: Bed) -> None:
     result = reported(leader_cut(bed))
     run, times = result.run, result.figures.times
+    judgeable(run)
     on, elected = run.marks["fault"], run.marks["new_leader"]
     assert times["new_leader"] is not None
     # no leader: add's agent cannot answer, add keeps its last known set and keeps serving
@@ -122,6 +140,7 @@ def test_losing_the_consul_leader_keeps_add_serving_and_registrations_resume(bed
 def test_adds_local_agent_stopped_and_restarted(bed: Bed) -> None:
     result = reported(agent_stop(bed))
     run, times = result.run, result.figures.times
+    judgeable(run)
     on, off = run.marks["fault"], run.marks["restore"]
     assert kept_set(run, on, off)
     assert ok_share(run, on, off) >= 0.5
