@@ -14,7 +14,7 @@ ROOTFS="$TOOLS/root"
 APT="$TOOLS/apt"
 SUITE="bullseye"
 
-# name=version pairs; pinned so every machine gets the same builds (see architecture.md).
+# name=version pairs; pinned so every machine gets the same builds (see docs/architecture.md).
 CONSUL_PKG="consul=1.8.7+dfsg1-2+b3"
 PROM_PKGS=(
   "prometheus=2.24.1+ds-1+b7"

@@ -50,7 +50,7 @@ class Variant:
 COMMITTED: Mapping[str, Variant] = {
     # docker compose: Consul's container is `consul`; Prometheus scrapes itself inside its own container.
     "prometheus.yml": Variant(Consul("consul:8500"), self_target="localhost:9090", rules_dir="rules"),
-    # the stack without Docker, on the default ports of contracts.md.
+    # the stack without Docker, on the default ports of docs/contracts.md.
     "prometheus.native.yml": Variant(Consul("127.0.0.1:8500"), self_target="127.0.0.1:9090", rules_dir="rules"),
 }
 """The rendered files kept in this folder (relative rule paths resolve against the config file's folder)."""

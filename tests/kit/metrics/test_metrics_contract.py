@@ -1,4 +1,4 @@
-"""The metric names, types and labels of contracts.md: dashboards and alerts break if any of them drifts."""
+"""The metric names, types and labels of docs/contracts.md: dashboards and alerts break if any of them drifts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from kit.endpoint import request_scope
 from kit.errors import Unavailable
 from kit.metrics import Metrics
 
-# Copied from contracts.md on purpose, not imported: a change in the code must fail here.
+# Copied from docs/contracts.md on purpose, not imported: a change in the code must fail here.
 CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "kit_requests_total": ("counter", frozenset({"service", "method", "transport", "outcome"})),
     "kit_request_duration_seconds": ("histogram", frozenset({"service", "method", "transport"})),

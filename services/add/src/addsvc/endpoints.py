@@ -58,7 +58,7 @@ def make_concat_endpoint(svc: Service) -> Endpoint[ConcatRequest, ConcatResponse
 
 @dataclass(frozen=True, slots=True)
 class Set:
-    """Every endpoint of add. It satisfies Service too, so a Set of client endpoints is an add service."""
+    """Every endpoint of add, each wrapped in its middlewares: what the transports serve."""
 
     sum_endpoint: Endpoint[SumRequest, SumResponse]
     concat_endpoint: Endpoint[ConcatRequest, ConcatResponse]
@@ -72,12 +72,6 @@ class Set:
             sum_endpoint = middleware("Sum")(sum_endpoint)
             concat_endpoint = middleware("Concat")(concat_endpoint)
         return cls(sum_endpoint=sum_endpoint, concat_endpoint=concat_endpoint)
-
-    async def sum(self, a: int, b: int) -> int:
-        return (await self.sum_endpoint(SumRequest(a=a, b=b))).v
-
-    async def concat(self, a: str, b: str) -> str:
-        return (await self.concat_endpoint(ConcatRequest(a=a, b=b))).v
 
 
 __all__ = [

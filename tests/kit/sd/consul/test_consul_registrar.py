@@ -10,7 +10,7 @@ import consul
 import pytest
 import requests
 
-from kit.sd import Registrar as RegistrarProtocol
+from kit.run.actors import Registrar as RegistrarProtocol
 from kit.sd.consul import ConsulPermissionDenied, Registrar, Registration
 
 REG = Registration(name="trim", address="127.0.0.1", port=8975, http_port=8985)
@@ -81,7 +81,7 @@ def scripted_sleep(steps: list[Callable[[], None]], slept: list[float]) -> Calla
 
 async def test_consul_registrar_registers_the_registration() -> None:
     fake = FakeConsul()
-    registrar: RegistrarProtocol = Registrar(fake, REG)  # it is a kit.sd.Registrar
+    registrar: RegistrarProtocol = Registrar(fake, REG)  # what kit.run needs of a registrar
 
     await registrar.register()
 

@@ -1,5 +1,5 @@
 // Command addsvc is add's HTTP API written with go-kit 0.10 (Debian's golang-github-go-kit-kit-dev): POST /sum and
-// POST /concat with the JSON shapes of contracts.md, each through go-kit's HTTP server transport, an endpoint and
+// POST /concat with the JSON shapes of docs/contracts.md, each through go-kit's HTTP server transport, an endpoint and
 // a request log line. Concat trims both strings with two calls to the trims named by -trims, over gRPC through
 // go-kit's gRPC client transport, a fixed endpointer, round robin and retry (sd/lb). It is the go-kit column of
 // `make bench`, not part of the product.

@@ -1,5 +1,5 @@
 """The kit's Prometheus metric families, declared once per registry with exactly the names and labels of the
-contract (docs: contracts.md, "Metrics"), which dashboards and alerts rely on."""
+contract (docs: docs/contracts.md, "Metrics"), which dashboards and alerts rely on."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from kit.sd.endpointer import (
     InstanceEndpoint,
 )
 from kit.sd.instancer import Broadcaster, Event, FixedInstancer, Instancer, Listener
-from kit.sd.registrar import Registrar
 
 __all__ = [
     "Broadcaster",
@@ -23,5 +22,4 @@ __all__ = [
     "InstanceEndpoint",
     "Instancer",
     "Listener",
-    "Registrar",
 ]

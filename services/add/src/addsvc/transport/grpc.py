@@ -1,4 +1,4 @@
-"""add over gRPC: /pb.Add/Sum and /pb.Add/Concat exactly as contracts.md fixes them.
+"""add over gRPC: /pb.Add/Sum and /pb.Add/Concat exactly as docs/contracts.md fixes them.
 
 A business error (integer overflow, result too long) travels as status OK with its message in `err`, as go-kit's
 addsvc does; every other failure is a gRPC status.

@@ -1,4 +1,4 @@
-"""trim over gRPC: /pb.Trim/TrimSpace exactly as contracts.md fixes it."""
+"""trim over gRPC: /pb.Trim/TrimSpace exactly as docs/contracts.md fixes it."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from kit.sd.consul.registration import Registration
 
 
 class Registrar:
-    """Registers a `Registration` with the local Consul agent and takes it out again (implements
-    `kit.sd.Registrar`).
+    """Registers a `Registration` with the local Consul agent and takes it out again (what `kit.run` calls a
+    `Registrar`).
 
     `run()` keeps the registration alive while the process serves: a dev-mode agent that restarts forgets every
     service, so every `recheck_interval` seconds it asks the agent whether it still has this one and registers
