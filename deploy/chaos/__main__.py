@@ -1,7 +1,8 @@
 """`make chaos`: runs every scenario against the local stack `make up` started and prints one table.
 
 The trims' PIDs and add's port come from the stack's state (`.run/state.json`, or STACK_RUN_DIR); a trim a
-scenario killed is brought back with `make restart`. Latencies here are measurements, not pass/fail checks.
+scenario killed is brought back with `make restart`, and so are add and a trim whose settings a scenario changes
+(ADD_HEDGE, TRIM_DELAY). Latencies here are measurements, not pass/fail checks.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deploy.chaos.scenarios import SCENARIOS, Outcome, Target, run, table
+from deploy.chaos.scenarios import SCENARIOS, Outcome, Target, run, run_slow, table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,18 +46,22 @@ def _add_url() -> str:
     raise SystemExit("chaos: the stack's state names no add process")
 
 
-async def _restart_trim(index: int) -> None:
-    names = [str(p["name"]) for p in _procs() if str(p["name"]).startswith("trim")]
-    stack = [sys.executable, str(ROOT / "deploy" / "local" / "stack.py"), "--mode", "local", "restart", names[index]]
-    await asyncio.to_thread(subprocess.run, stack, check=True, stdout=subprocess.DEVNULL)
+async def _restart(part: str | int, env: dict[str, str]) -> None:
+    if isinstance(part, int):
+        part = [str(p["name"]) for p in _procs() if str(p["name"]).startswith("trim")][part]
+    stack = [sys.executable, str(ROOT / "deploy" / "local" / "stack.py"), "--mode", "local", "restart", part]
+    await asyncio.to_thread(subprocess.run, stack, check=True, stdout=subprocess.DEVNULL, env={**os.environ, **env})
 
 
 async def main() -> None:
-    target = Target(add_url=_add_url(), trim_pids=_trim_pids, restart_trim=_restart_trim)
+    target = Target(add_url=_add_url(), trim_pids=_trim_pids, restart=_restart)
     outcomes: list[Outcome] = []
     for scenario in SCENARIOS:
         print(f"chaos: {scenario.name} ...", file=sys.stderr, flush=True)
         outcomes.append(await run(scenario, target))
+    for hedge in ("auto", "off"):
+        print(f"chaos: one trim slowed to 200 ms, hedging {hedge} ...", file=sys.stderr, flush=True)
+        outcomes.append(await run_slow(target, hedge))
     print(table(outcomes))
 
 

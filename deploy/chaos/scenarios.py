@@ -16,12 +16,12 @@ BODY: dict[str, object] = {"a": "1 0 1", "b": "2"}
 
 @dataclass
 class Target:
-    """The running stack as the scenarios see it: add's HTTP address, the trims' PIDs, and how to bring a trim
-    back after a scenario killed it."""
+    """The running stack as the scenarios see it: add's HTTP address, the trims' PIDs, and how to start a part
+    again (`"add"`, or a trim by its index from 0) with extra environment variables, waiting until it serves."""
 
     add_url: str
     trim_pids: Callable[[], Sequence[int]]
-    restart_trim: Callable[[int], Awaitable[None]]
+    restart: Callable[[str | int, dict[str, str]], Awaitable[None]]
 
 
 @dataclass
@@ -128,8 +128,24 @@ async def run(scenario: Scenario, target: Target) -> Outcome:
         window = (paused, resumed)
         notes["answering again after"] = first_answer_after(result, resumed)
     if scenario.fault is kill_one:
-        await target.restart_trim(0)
+        await target.restart(0, {})
     return Outcome(scenario.name, result, after - before, elapsed, notes, window)
+
+
+def slow_trim(hedge: str) -> Scenario:
+    """One trim answering every call 200 ms late (TRIM_DELAY), with add's hedging as `hedge` says (ADD_HEDGE)."""
+    return Scenario(f"one trim slowed to 200 ms, hedging {hedge}", _nothing, seconds=6.0, lead=0.0)
+
+
+async def run_slow(target: Target, hedge: str) -> Outcome:
+    """Restarts add with ADD_HEDGE=`hedge` and the second trim with TRIM_DELAY=0.2, loads, then undoes both."""
+    await target.restart("add", {"ADD_HEDGE": hedge})
+    await target.restart(1, {"TRIM_DELAY": "0.2"})
+    try:
+        return await run(slow_trim(hedge), target)
+    finally:
+        await target.restart(1, {})
+        await target.restart("add", {})
 
 
 HEADER = ["scenario", "requests", "failed", "p50 ms", "p99 ms", "retries", "hedges", "shed", "notes"]
