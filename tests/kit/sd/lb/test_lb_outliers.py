@@ -26,8 +26,10 @@ class Fleet:
         self.outliers = Outliers("trim", clock=self.clock, on_state=lambda i, s: self.states.append((i, s)), **options)
         self.behaviour: dict[str, BaseException | float | str | None] = {A: None, B: None}
         self.gates: dict[str, asyncio.Event] = {A: asyncio.Event(), B: asyncio.Event()}
-        endpoints = [InstanceEndpoint(i, self.outliers.middleware(i)(self._endpoint(i))) for i in (A, B)]
-        self.balancer = RoundRobin(FixedEndpointer(endpoints), outliers=self.outliers)
+        self.watched = {i: self.outliers.watch(i) for i in (A, B)}
+        endpoints = [InstanceEndpoint(i, self.watched[i].middleware(self._endpoint(i))) for i in (A, B)]
+        self.endpointer = FixedEndpointer(endpoints)
+        self.balancer = RoundRobin(self.endpointer, outliers=self.outliers)
 
     def _endpoint(self, instance: str) -> Any:
         async def endpoint(request: str) -> str:
@@ -181,7 +183,13 @@ async def test_an_instance_that_left_and_came_back_starts_afresh() -> None:
     fleet = Fleet()
     fleet.behaviour[B] = ConnectionFailed("refused")
     await fleet.calls(2)
-    fleet.outliers.forget(B)
+    old = fleet.watched[B]
+    fleet.watched[B] = fleet.outliers.watch(B)  # it came back: a new endpoint, a new record
+    old.forget()  # the old endpoint's closer runs late: the new record stays
     fleet.behaviour[B] = None
     assert fleet.outliers.state(B) is State.CLOSED
+    endpoints = [InstanceEndpoint(i, fleet.watched[i].middleware(fleet._endpoint(i))) for i in (A, B)]
+    fleet.balancer = RoundRobin(FixedEndpointer(endpoints), outliers=fleet.outliers)
     assert await fleet.calls(4) == {A: 2, B: 2}
+    fleet.watched[B].forget()
+    assert fleet.outliers.state(B) is State.CLOSED  # forgotten: nothing known, nothing avoided

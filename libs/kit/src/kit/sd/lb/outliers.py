@@ -76,33 +76,16 @@ class Outliers:
         self._clock = clock
         self._instances: dict[str, _Instance] = {}
 
+    def watch(self, instance: str) -> Watched:
+        """Starts a fresh record of `instance` (its circuit closed, its latency unknown) for one endpoint's lifetime:
+        put `.middleware` around the endpoint and call `.forget()` when it is closed."""
+        state = self._new_state(instance)
+        self._instances[instance] = state
+        return Watched(self, instance, state)
+
     def middleware(self, instance: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
-        """Records every call to `instance`: its outcome for the breaker, its answer time for slowness."""
-        state = self._state(instance)
-        clock = self._clock
-
-        def wrap(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
-            async def recorded(request: Req) -> Resp:
-                generation = state.breaker.generation
-                start = clock()
-                if state.in_flight == 0:
-                    state.busy_since = start
-                state.in_flight += 1
-                try:
-                    response = await next_(request)
-                except BaseException as exc:
-                    state.in_flight -= 1
-                    _record_error(state, clock(), start, exc)
-                    state.breaker.record(generation, exc)
-                    raise
-                state.in_flight -= 1
-                _answered(state, clock(), start)
-                state.breaker.record(generation, None)
-                return response
-
-            return recorded
-
-        return wrap
+        """`watch(instance).middleware`, for an instance that is never forgotten (a fixed set)."""
+        return self.watch(instance).middleware
 
     def admit(self, instance: str, fastest: float) -> bool:
         """Whether the balancer may send the next call to `instance` (taking a half-open trial's place if so).
@@ -131,37 +114,69 @@ class Outliers:
         state = self._instances.get(instance)
         return State.CLOSED if state is None else state.breaker.state
 
-    def forget(self, instance: str) -> None:
-        """Drops what is known of an instance that left: if it comes back, it starts afresh."""
-        self._instances.pop(instance, None)
+    def _forget(self, instance: str, state: _Instance) -> None:
+        if self._instances.get(instance) is state:  # not a newer record of an instance that came back
+            del self._instances[instance]
 
-    def _state(self, instance: str) -> _Instance:
-        state = self._instances.get(instance)
-        if state is None:
-            report = self._on_state
-            target = self.target
+    def _new_state(self, instance: str) -> _Instance:
+        report = self._on_state
+        target = self.target
 
-            def on_state(value: int) -> None:
-                # Operators want to see every transition; they are rare (each wait is at least `wait` seconds).
-                _log.warning(
-                    "circuit %s",
-                    State(value).name.lower().replace("_", "-"),
-                    extra={"target": target, "instance": instance},
-                )
-                if report is not None:
-                    report(instance, value)
+        def on_state(value: int) -> None:
+            # Operators want to see every transition; they are rare (each wait is at least `wait` seconds).
+            name = State(value).name.lower().replace("_", "-")
+            _log.warning("circuit %s", name, extra={"target": target, "instance": instance})
+            if report is not None:
+                report(instance, value)
 
-            settings = self._breaker
-            breaker = Breaker(
-                f"{self.target} {instance}",
-                failures=settings.failures,
-                wait=settings.wait,
-                max_wait=settings.max_wait,
-                on_state=on_state,
-                clock=self._clock,
-            )
-            state = self._instances[instance] = _Instance(breaker)
-        return state
+        settings = self._breaker
+        breaker = Breaker(
+            f"{target} {instance}",
+            failures=settings.failures,
+            wait=settings.wait,
+            max_wait=settings.max_wait,
+            on_state=on_state,
+            clock=self._clock,
+        )
+        return _Instance(breaker)
+
+
+class Watched:
+    """The record of one instance for the lifetime of its endpoint (see `Outliers.watch`)."""
+
+    def __init__(self, outliers: Outliers, instance: str, state: _Instance) -> None:
+        self._outliers = outliers
+        self._instance = instance
+        self._state = state
+
+    def middleware(self, next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
+        """Records every call: its outcome for the breaker, its answer time for slowness."""
+        state = self._state
+        clock = self._outliers._clock
+
+        async def recorded(request: Req) -> Resp:
+            generation = state.breaker.generation
+            start = clock()
+            if state.in_flight == 0:
+                state.busy_since = start
+            state.in_flight += 1
+            try:
+                response = await next_(request)
+            except BaseException as exc:
+                state.in_flight -= 1
+                _record_error(state, clock(), start, exc)
+                state.breaker.record(generation, exc)
+                raise
+            state.in_flight -= 1
+            _answered(state, clock(), start)
+            state.breaker.record(generation, None)
+            return response
+
+        return recorded
+
+    def forget(self) -> None:
+        """The endpoint is closed: drop its record, so that the instance, if it comes back, starts afresh."""
+        self._outliers._forget(self._instance, self._state)
 
 
 def _answered(state: _Instance, now: float, start: float) -> None:
@@ -181,4 +196,4 @@ def _record_error(state: _Instance, now: float, start: float, exc: BaseException
     # nothing of how fast the instance answers.
 
 
-__all__ = ["BreakerSettings", "Outliers"]
+__all__ = ["BreakerSettings", "Outliers", "Watched"]
