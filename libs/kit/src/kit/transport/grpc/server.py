@@ -7,6 +7,7 @@ caller cancels or its deadline passes, so an endpoint nobody waits for any more 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn, TypeVar, cast
@@ -166,8 +167,10 @@ def _caller(context: ServicerContext) -> tuple[str | None, str]:
     return request_id, api_key or _peer_host(context.peer())
 
 
+@functools.lru_cache(maxsize=4096)
 def _peer_host(peer: str) -> str:
-    """`ipv4:127.0.0.1:5000` -> `127.0.0.1`, `ipv6:%5B::1%5D:5000` -> `::1`; other peers stay as they are."""
+    """`ipv4:127.0.0.1:5000` -> `127.0.0.1`, `ipv6:%5B::1%5D:5000` -> `::1`; other peers stay as they are.
+    Cached: a peer (its port included) stays the same for every call of a connection."""
     kind, _, address = peer.partition(":")
     if kind not in ("ipv4", "ipv6"):
         return peer
