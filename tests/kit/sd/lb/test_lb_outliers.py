@@ -193,3 +193,13 @@ async def test_an_instance_that_left_and_came_back_starts_afresh() -> None:
     assert await fleet.calls(4) == {A: 2, B: 2}
     fleet.watched[B].forget()
     assert fleet.outliers.state(B) is State.CLOSED  # forgotten: nothing known, nothing avoided
+
+
+async def test_when_none_is_admitted_a_slow_instance_beats_an_unreachable_one() -> None:
+    fleet = Fleet(slow_after=0.05)
+    fleet.behaviour[A] = ConnectionFailed("refused")
+    fleet.behaviour[B] = 0.3
+    await fleet.calls(2)  # A's circuit opens; B answered in 300 ms
+    fleet.behaviour[A] = None  # (A would answer now, but its circuit waits)
+    # B is slow against the floor and A is open: nobody is admitted, and B, reachable, takes the calls.
+    assert await fleet.calls(4) == {B: 4}

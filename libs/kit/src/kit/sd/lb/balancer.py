@@ -55,4 +55,10 @@ def choose(
         endpoint = allowed[(start + i) % count]
         if outliers.admit(endpoint.instance, fastest):
             return endpoint
+    # Panic: none is admitted. A slow instance still beats one whose circuit is open; with every circuit open,
+    # the call goes to the next in turn anyway, and its answer closes that circuit.
+    for i in range(count):
+        endpoint = allowed[(start + i) % count]
+        if outliers.reachable(endpoint.instance):
+            return endpoint
     return first

@@ -106,8 +106,14 @@ class Outliers:
         return True
 
     def fastest(self) -> float:
-        """The lowest recent answer time among the instances, the yardstick of slowness."""
-        return min((s.latency for s in self._instances.values()), default=0.0)
+        """The lowest recent answer time among the instances whose circuit is closed, the yardstick of slowness
+        (an unreachable instance never answered: its time says nothing)."""
+        return min((s.latency for s in self._instances.values() if s.breaker.allows()), default=0.0)
+
+    def reachable(self, instance: str) -> bool:
+        """Whether the circuit of `instance` would let a call through (slow or not)."""
+        state = self._instances.get(instance)
+        return state is None or state.breaker.allows()
 
     def state(self, instance: str) -> State:
         """The circuit state of `instance` (closed for one never called)."""
