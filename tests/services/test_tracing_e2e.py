@@ -1,17 +1,16 @@
 """One Concat, one trace: add's server span, the retry/balancer span, one gRPC client span per trim call and trim's
 server spans, linked parent to child across the wire.
 
-add and two trim instances are built in-process from their service and endpoint layers and the kit's transports,
-each with its own TracerProvider (its own `service.name`) writing to one in-memory exporter. The services'
-`build`/`trim_client` take no tracer yet, so the onion is composed here the way they compose it, with the tracer
-passed to every transport: add's HTTP route (or gRPC method) -> Concat endpoint -> trim_first -> Client ->
-span("trim retry") -> retry(RoundRobin(DefaultEndpointer(FixedInstancer, factory))) -> gRPC client endpoint ->
-trim's gRPC server -> TrimSpace endpoint. Every hop between services is a real HTTP or gRPC call on 127.0.0.1, and
-the trim server spans are checked to have *remote* parents: the context crossed in the metadata, not in-process.
+add and two trim instances are the real onions of both services (`addsvc.main.build` with `trimsvc.client.new`,
+`trimsvc.main.build`), each given a tracer of its own TracerProvider (its own `service.name`) writing to one
+in-memory exporter, as their `serve` does with the tracer from the environment. Every hop between services is a
+real HTTP or gRPC call on 127.0.0.1, and the trim server spans are checked to have *remote* parents: the context
+crossed in the metadata, not in-process. Hedging is off and the budgets wide, so a busy machine makes no extra span.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,25 +22,20 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from prometheus_client import CollectorRegistry
 
-from addsvc.endpoints import ConcatRequest, ConcatResponse
-from addsvc.endpoints import Set as AddSet
+from addsvc import main as addmain
+from addsvc.config import Config as AddConfig
 from addsvc.pb import add_pb2
-from addsvc.service import BasicService as AddService
-from addsvc.service import trim_first
-from addsvc.transport.http import ConcatBody, ConcatReply
 from kit import tracing
-from kit.endpoint import AnyEndpoint
+from kit.metrics import Metrics
+from kit.run import Serving
 from kit.sd import FixedInstancer
-from kit.sd.endpointer import Closer, DefaultEndpointer
-from kit.sd.lb import RoundRobin, retry
-from kit.transport.grpc import client_endpoint, service_handler, start_server, unary
-from kit.transport.http import add_route, model_decoder, new_app
+from kit.sd.lb import Policy
+from kit.transport.grpc import start_server
 from trimsvc import client as trimclient
-from trimsvc.endpoints import Set as TrimSet
-from trimsvc.endpoints import TrimRequest
-from trimsvc.pb import trim_pb2
-from trimsvc.service import BasicService as TrimService
+from trimsvc import main as trimmain
+from trimsvc.config import Config as TrimConfig
 
 RETRY_SPAN = "trim retry"
 
@@ -62,59 +56,11 @@ def traced(exporter: InMemorySpanExporter, service: str, instance: str) -> traci
 
 
 async def start_trim(trace: tracing.Tracing) -> tuple[grpc.aio.Server, str]:
-    endpoints = TrimSet.build(TrimService())
-    method = unary(
-        endpoints.trim_space_endpoint,
-        request_type=trim_pb2.TrimRequest,
-        decode=lambda pb: TrimRequest(s=pb.s),
-        encode=lambda r: trim_pb2.TrimResponse(s=r.s),
-    )
-    server, port = await start_server([service_handler("pb.Trim", {"TrimSpace": method}, tracer=trace.tracer)])
+    metrics = Metrics(CollectorRegistry(), service="trim")
+    logger = logging.getLogger("test.trim")
+    onion = trimmain.build(TrimConfig(), metrics=metrics, serving=Serving(), logger=logger, env={}, tracer=trace.tracer)
+    server, port = await start_server(onion.grpc_handlers)
     return server, f"127.0.0.1:{port}"
-
-
-def encode_trim(s: str) -> trim_pb2.TrimRequest:
-    return trim_pb2.TrimRequest(s=s)
-
-
-def decode_trim(reply: trim_pb2.TrimResponse) -> str:
-    return reply.s
-
-
-def trim_factory(trace: tracing.Tracing, channels: list[grpc.aio.Channel]) -> Callable[[str], tuple[Any, Closer]]:
-    """trimsvc.client.grpc_factory, with a tracer given to the client endpoint."""
-
-    def factory(instance: str) -> tuple[AnyEndpoint, Closer]:
-        channel = grpc.aio.insecure_channel(instance)
-        channels.append(channel)
-        endpoint = client_endpoint(
-            channel,
-            trimclient.TRIM_SPACE_METHOD,
-            request_type=trim_pb2.TrimRequest,
-            response_type=trim_pb2.TrimResponse,
-            encode=encode_trim,
-            decode=decode_trim,
-            tracer=trace.tracer,
-            instance=instance,
-        )
-
-        async def close() -> None:
-            await channel.close(None)
-
-        return endpoint, close
-
-    return factory
-
-
-def add_handlers(endpoints: AddSet, trace: tracing.Tracing) -> list[grpc.GenericRpcHandler[Any, Any]]:
-    concat = unary(
-        endpoints.concat_endpoint,
-        request_type=add_pb2.ConcatRequest,
-        decode=lambda pb: ConcatRequest(a=pb.a, b=pb.b),
-        encode=lambda r: add_pb2.ConcatReply(v=r.v),
-        encode_business_error=lambda exc: add_pb2.ConcatReply(err=exc.message),
-    )
-    return [service_handler("pb.Add", {"Concat": concat}, tracer=trace.tracer)]
 
 
 @pytest.fixture
@@ -124,31 +70,24 @@ async def stack() -> AsyncIterator[Stack]:
     addresses = tuple(address for _, address in trims)
 
     add_trace = traced(exporter, "add", "add-1")
-    channels: list[grpc.aio.Channel] = []
-    endpointer = DefaultEndpointer(FixedInstancer(addresses), trim_factory(add_trace, channels))
-    balanced = retry(3, 2.0, RoundRobin(endpointer))
-    trace_retry = tracing.span(add_trace.tracer, RETRY_SPAN, attributes={"peer.service": "trim"})
-    trimmer = trimclient.Client(trace_retry(balanced))
-    endpoints = AddSet.build(trim_first(trimmer)(AddService(max_concat_length=64)))
-
-    app = new_app(title="add", version="test")
-    add_route(
-        app,
-        "/concat",
-        endpoints.concat_endpoint,
-        decode=model_decoder(ConcatBody, lambda body: ConcatRequest(a=body.a, b=body.b)),
-        encode=lambda r: {"v": r.v} if isinstance(r, ConcatResponse) else r,
-        request_model=ConcatBody,
-        response_model=ConcatReply,
-        tracer=add_trace.tracer,
+    cfg = AddConfig(
+        max_concat_length=64,
+        request_timeout=30.0,
+        trim_instances=addresses,
+        trim=Policy(timeout=10.0, hedge=False, slow_after=60.0),
     )
-    add_server, add_port = await start_server(add_handlers(endpoints, add_trace))
+    metrics = Metrics(CollectorRegistry(), service="add")
+    trim = trimclient.new(FixedInstancer(addresses), policy=cfg.trim, metrics=metrics, tracer=add_trace.tracer)
+    serving = Serving()
+    logger = logging.getLogger("test.add")
+    onion = addmain.build(cfg, trimmer=trim, metrics=metrics, serving=serving, logger=logger, tracer=add_trace.tracer)
+    add_server, add_port = await start_server(onion.grpc_handlers)
     add_channel = grpc.aio.insecure_channel(f"127.0.0.1:{add_port}")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://add") as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=onion.app), base_url="http://add") as http:
         yield Stack(http, add_channel, exporter, addresses)
     await add_channel.close(None)
     await add_server.stop(None)
-    await endpointer.close()
+    await trim.close()
     for server, _ in trims:
         await server.stop(None)
 
@@ -165,7 +104,7 @@ async def concat_over_grpc(stack: Stack) -> str:
         request_serializer=add_pb2.ConcatRequest.SerializeToString,
         response_deserializer=add_pb2.ConcatReply.FromString,
     )
-    reply = await call(add_pb2.ConcatRequest(a="1 0 1", b=" 2 "), timeout=5.0)
+    reply = await call(add_pb2.ConcatRequest(a="1 0 1", b=" 2 "), timeout=30.0)
     return str(reply.v)
 
 
