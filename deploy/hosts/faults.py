@@ -39,7 +39,7 @@ HOLD_NETEM = 12.0
 HOLD_AGENT = 8.0
 NETEM = net.Netem(delay_ms=200, loss_pct=5)
 RECOVERY_TIMEOUT = 60.0
-LOAD_EXIT_TIMEOUT = 120.0  # its requests in flight end within their 5 s timeouts; a saturated machine is slower
+LOAD_TIMEOUT = 120.0  # for the load to start, and to stop (its requests end within 5 s; a saturated machine is slower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,10 @@ class Marks(dict[str, float]):
 def under_load(bed: Bed, name: str, *, rate: float = RATE) -> Iterator[Marks]:
     """Runs `deploy.hosts.load` inside host `load` for the body of the `with`; the run is read after it."""
     out = bed.run_dir / "load" / f"{name}.json"
+    ready = out.with_suffix(".ready")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
+    ready.unlink(missing_ok=True)
     argv = [
         str(Tools.find(bed.root).python), "-m", "deploy.hosts.load",
         "--add", f"http://{bed.add.address}:{ADD_HTTP}", "--agent", bed.add.consul,
@@ -72,17 +74,20 @@ def under_load(bed: Bed, name: str, *, rate: float = RATE) -> Iterator[Marks]:
         popen = subprocess.Popen(list(plan.nsenter(bed.load, argv)), cwd=bed.root, stdout=log, stderr=log)
     marks = Marks()
     try:
-        time.sleep(1.0)  # the load's Python starting
+        # the clock starts once the load runs: a busy machine takes seconds to start its Python
+        deadline = time.monotonic() + LOAD_TIMEOUT
+        while not ready.exists() and popen.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
         marks.mark("load")
         yield marks
     finally:
         popen.send_signal(signal.SIGTERM)
         try:
-            popen.wait(timeout=LOAD_EXIT_TIMEOUT)
+            popen.wait(timeout=LOAD_TIMEOUT)
         except subprocess.TimeoutExpired:
             popen.kill()
             popen.wait()
-            raise BedError(f"the load of {name} did not stop within {LOAD_EXIT_TIMEOUT:.0f}s of SIGTERM") from None
+            raise BedError(f"the load of {name} did not stop within {LOAD_TIMEOUT:.0f}s of SIGTERM") from None
     if popen.returncode != 0 or not out.exists():
         raise BedError(f"the load of {name} failed (exit {popen.returncode}); see {bed.logs}/load-{name}.log")
 

@@ -62,7 +62,7 @@ def instances(entries: Any) -> list[str] | None:
 class Load:
     """The requests and the watch of one run."""
 
-    def __init__(self, add: str, agent: str, *, rate: float, timeout: float) -> None:
+    def __init__(self, add: str, agent: str, *, rate: float, timeout: float, ready: Path | None = None) -> None:
         self.add = add.rstrip("/")
         self.agent = agent
         self.rate = rate
@@ -70,6 +70,7 @@ class Load:
         self.requests: list[tuple[float, float, int]] = []
         self.observations: list[dict[str, Any]] = []
         self.stopping = asyncio.Event()
+        self.ready = ready  # created once the first request is answered: the launcher starts its clock then
 
     async def _one(self, client: httpx.AsyncClient) -> None:
         start, t0 = time.time(), time.perf_counter()
@@ -79,6 +80,8 @@ class Load:
         except (httpx.HTTPError, ValueError):
             status = NO_ANSWER
         self.requests.append((start, time.perf_counter() - t0, status))
+        if self.ready is not None and not self.ready.exists():
+            self.ready.touch()
 
     async def drive(self) -> None:
         """Sends the requests until stopped, then waits for those in flight."""
@@ -145,7 +148,7 @@ class Load:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """One run; returns the document written to --out."""
-    load = Load(args.add, args.agent, rate=args.rate, timeout=args.timeout)
+    load = Load(args.add, args.agent, rate=args.rate, timeout=args.timeout, ready=args.out.with_suffix(".ready"))
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, load.stopping.set)
     loop.call_later(args.max_duration, load.stopping.set)

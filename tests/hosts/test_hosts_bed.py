@@ -61,7 +61,8 @@ def judgeable(run: Run) -> None:
     """Skips, saying why, when the machine is so overloaded that add did not even serve the plain load before the
     fault (seen at load averages of 70 on 2 cores): then no outcome of the fault can be judged. Fails when the
     machine was not that busy, since add not serving plain load is then a defect."""
-    baseline = ok_share(run, run.marks["load"], run.marks["fault"])
+    before = [r for r in run.requests if r[0] < run.marks["fault"]]
+    baseline = sum(r[2] == 200 for r in before) / len(before) if before else 0.0
     load1 = os.getloadavg()[0]
     if baseline < 0.5:
         busy = load1 > SATURATED * (os.cpu_count() or 1)
