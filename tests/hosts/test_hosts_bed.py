@@ -140,10 +140,12 @@ def test_losing_the_consul_leader_keeps_add_serving_and_registrations_resume(bed
 
 def test_adds_local_agent_stopped_and_restarted(bed: Bed) -> None:
     result = reported(agent_stop(bed))
-    run, times = result.run, result.figures.times
+    run = result.run
     judgeable(run)
     on, off = run.marks["fault"], run.marks["restore"]
     assert kept_set(run, on, off)
     assert ok_share(run, on, off) >= 0.5
-    assert times["add_registered_again"] is not None
+    # agent_stop returns only once add's agent lists add passing again (BedError after 60 s): registration resumed.
+    # The watch's own figure of it may be missing on a saturated machine, so it is reported, not asserted.
+    assert run.marks["recovered"] > run.marks["restore"]
     assert_clean_and_resumed(run)
