@@ -86,7 +86,8 @@ async def paced(url: str, *, rate: float, seconds: float, in_flight: int = 8) ->
     failover (integration.stack.load is that closed loop)."""
     result = LoadResult()
     gate = asyncio.Semaphore(in_flight)
-    async with httpx.AsyncClient(timeout=5.0) as client:
+    # the client waits longer than add's own deadline (ADD_REQUEST_TIMEOUT), so add's answer is what counts
+    async with httpx.AsyncClient(timeout=15.0) as client:
 
         async def one() -> None:
             async with gate:
