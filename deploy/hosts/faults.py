@@ -28,7 +28,7 @@ from deploy.local.kitstack.tools import Tools
 
 from . import net, plan
 from .bed import Bed, BedError
-from .figures import Figures, Run, answered_again, figures, first_seen, in_set, stopped_answering, table
+from .figures import Figures, Run, answered_again, figures, first_seen, set_size, stopped_answering, table
 from .topology import ADD_HTTP, CONSUL_SERVER_RPC, Host, servers, trim_grpc, with_role
 
 RATE = 20.0
@@ -128,7 +128,7 @@ def trim_cut(bed: Bed) -> Result:
         "last_answer": stopped_answering(run, endpoint, on, off),
         "circuit_open": first_seen(run, on, _circuit_open(endpoint)),
         "consul_marks_it_down": first_seen(run, on, _trims_at_agent(1)),
-        "out_of_add_set": first_seen(run, on, lambda o: in_set(o, endpoint) is False),
+        "out_of_add_set": first_seen(run, on, lambda o: set_size(o) == 1),
         "consul_marks_it_up": first_seen(run, off, _trims_at_agent(2)),
         "answers_again": answered_again(run, endpoint, off),
     }

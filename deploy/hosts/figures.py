@@ -52,10 +52,10 @@ def series(run: Run, endpoint: str, *, key: str = "ok") -> list[tuple[float, flo
     return [(o["t"], float(o[key].get(endpoint, 0.0))) for o in run.observations if o.get(key) is not None]
 
 
-def in_set(observation: Mapping[str, Any], endpoint: str) -> bool | None:
-    """Whether add has `endpoint` in its set (add drops an instance's series when the instance leaves it)."""
-    calls = observation.get("calls")
-    return None if calls is None else endpoint in calls
+def set_size(observation: Mapping[str, Any]) -> int | None:
+    """How many trims add's discovery held at `observation` (None: add's metrics were not read)."""
+    size = observation.get("set")
+    return None if size is None else int(size)
 
 
 def answered_again(run: Run, endpoint: str, start: float) -> float | None:
@@ -174,9 +174,9 @@ __all__ = [
     "answered_again",
     "figures",
     "first_seen",
-    "in_set",
     "percentile_ms",
     "series",
+    "set_size",
     "stopped_answering",
     "table",
 ]

@@ -9,7 +9,7 @@ or `--max-duration`, waits for the requests in flight, and writes one JSON docum
 
     {"requests": [[start, seconds, status], ...],            # status: HTTP code, 0 for no answer, -1 wrong body
      "observations": [{"t": ..., "calls": {endpoint: n}, "ok": {endpoint: n}, "circuit": {endpoint: 0|1|2},
-                       "trims": [...] | null, "adds": n | null, "leader": "ip:port" | null}, ...]}
+                       "set": n, "trims": [...] | null, "adds": n | null, "leader": "ip:port" | null}, ...]}
 
 (add's metrics are null in an observation when add did not answer.)
 """
@@ -36,10 +36,14 @@ NO_ANSWER, WRONG = 0, -1
 
 def trim_view(metrics_text: str) -> dict[str, dict[str, float]]:
     """What add's /metrics says of each trim instance it knows: `calls` its balancer sent (every outcome, a
-    call refused by an open circuit too), `ok` those answered, and `circuit` (0 closed, 1 half-open, 2 open)."""
-    view: dict[str, dict[str, float]] = {"calls": {}, "ok": {}, "circuit": {}}
+    call refused by an open circuit too), `ok` those answered, and `circuit` (0 closed, 1 half-open, 2 open); and
+    `set`: {"trim": how many instances add's discovery holds} (kit_sd_instances: add's set as it is now; a removed
+    instance's call series stays while its channel closes, up to trim's CLOSE_GRACE)."""
+    view: dict[str, dict[str, float]] = {"calls": {}, "ok": {}, "circuit": {}, "set": {}}
     for family in text_string_to_metric_families(metrics_text):
         for sample in family.samples:
+            if sample.name == "kit_sd_instances" and sample.labels.get("target") == "trim":
+                view["set"]["trim"] = sample.value
             endpoint = sample.labels.get("endpoint")
             if sample.labels.get("target") != "trim" or endpoint is None:
                 continue
@@ -129,6 +133,7 @@ class Load:
             "calls": view.get("calls"),
             "ok": view.get("ok"),
             "circuit": view.get("circuit"),
+            "set": view.get("set", {}).get("trim"),
             "trims": found,
             "adds": n_adds,
             "leader": leader if isinstance(leader, str) and leader else None,

@@ -11,8 +11,8 @@ from deploy.hosts.figures import (
     answered_again,
     figures,
     first_seen,
-    in_set,
     percentile_ms,
+    set_size,
     stopped_answering,
     table,
 )
@@ -51,7 +51,7 @@ def test_an_instance_that_leaves_and_comes_back_is_seen_answering_again_from_zer
     run = Run([], points, {})
     assert stopped_answering(run, EP, 9.5, 19) == pytest.approx(0.5)
     assert answered_again(run, EP, 19) == pytest.approx(2)
-    assert in_set(points[4], EP) is False and in_set(points[2], EP) is True and in_set(obs(0, None), EP) is None
+    assert set_size({"set": 2.0}) == 2 and set_size({"set": None}) is None
 
 
 def test_an_instance_that_keeps_answering_never_stopped() -> None:
@@ -79,5 +79,6 @@ def test_trim_view_reads_adds_counters_and_circuits() -> None:
         'kit_client_requests_total{endpoint="b:1",outcome="ok",service="x",target="other"} 9.0\n'
         'kit_circuit_state{endpoint="a:1",service="add",target="trim"} 2.0\n'
         'kit_retries_total{service="add",target="trim"} 4.0\n'
+        'kit_sd_instances{service="add",target="trim"} 2.0\n'
     )
-    assert trim_view(text) == {"calls": {"a:1": 7.0}, "ok": {"a:1": 5.0}, "circuit": {"a:1": 2.0}}
+    assert trim_view(text) == {"calls": {"a:1": 7.0}, "ok": {"a:1": 5.0}, "circuit": {"a:1": 2.0}, "set": {"trim": 2.0}}
