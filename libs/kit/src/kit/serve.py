@@ -9,12 +9,11 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import grpc
-import uvloop
 from fastapi import FastAPI
 
 from kit import log as kitlog
@@ -26,13 +25,13 @@ from kit.metrics import Metrics
 from kit.ratelimit import from_env as ratelimit_from_env
 from kit.ratelimit import read_config as read_ratelimit_config
 from kit.run import HttpServer, Serving
-from kit.sd.consul import Registrar, Registration, client_from_env
-from kit.sd.consul.client import DEFAULT_ADDR, parse_addr
+from kit.sd.consul import ConsulConfig, Registrar, Registration
+from kit.sd.consul import client as consul_client
 from kit.tracing import Tracing
 from kit.transport.grpc import Health, start_server
 
 S = TypeVar("S")
-C = TypeVar("C")
+C = TypeVar("C", bound="Configured")
 
 
 @dataclass(frozen=True)  # no slots: typing sets __orig_class__ on instances made through Onion[X](...)
@@ -61,6 +60,15 @@ class Listening(Protocol):
     def grace(self) -> float: ...
     @property
     def drain_delay(self) -> float: ...
+    @property
+    def consul(self) -> ConsulConfig: ...
+
+
+class Configured(Protocol):
+    """What `configure` needs of a service's configuration: how to log."""
+
+    @property
+    def log(self) -> kitlog.Config: ...
 
 
 def endpoint_middleware(
@@ -114,7 +122,7 @@ async def serve(
         registration = Registration(
             name=service, address=cfg.advertise_host, port=grpc_port, http_port=http.port, check="grpc"
         )
-        group.add(kitrun.registration(Registrar(client_from_env(), registration)))
+        group.add(kitrun.registration(Registrar(consul_client(cfg.consul), registration)))
     group.add(
         kitrun.Servers(http, grpc_server, grace=cfg.grace, drain_delay=cfg.drain_delay, hurry=signals.hurry).actor()
     )
@@ -136,12 +144,10 @@ async def serve(
 
 
 def configure(service: str, load: Callable[[], C], *, methods: Sequence[str] = ()) -> tuple[C, Tracing]:
-    """What a service's `main` does before its event loop starts: configures logging, reads its configuration
-    (`load`), the rate limits of `methods` and its tracing; exits with status 2 and one line naming the problem
-    when any is bad."""
+    """What a service's `main` does before its event loop starts: reads its configuration (`load`: every setting,
+    logging and Consul included), the rate limits of `methods` and its tracing, exits with status 2 and one line
+    naming the variable when any is bad, then configures logging as the configuration says."""
     try:
-        kitlog.from_env(service=service)
-        parse_addr(os.environ.get("CONSUL_HTTP_ADDR", "").strip() or DEFAULT_ADDR)
         cfg = load()
         for method in methods:
             read_ratelimit_config(service, method, os.environ)
@@ -149,19 +155,8 @@ def configure(service: str, load: Callable[[], C], *, methods: Sequence[str] = (
     except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
         print(f"{service}svc: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    kitlog.configure(service=service, fmt=cfg.log.fmt, level=cfg.log.level)
     return cfg, tracing
 
 
-def main(
-    *,
-    service: str,
-    methods: Sequence[str],
-    load: Callable[[], C],
-    serve: Callable[[C, Tracing], Coroutine[Any, Any, None]],
-) -> None:
-    """A service's entry point: `configure`, then runs `serve` on uvloop."""
-    cfg, tracing = configure(service, load, methods=methods)
-    uvloop.run(serve(cfg, tracing))
-
-
-__all__ = ["Listening", "Onion", "configure", "endpoint_middleware", "main", "serve"]
+__all__ = ["Configured", "Listening", "Onion", "configure", "endpoint_middleware", "serve"]

@@ -24,6 +24,8 @@
 | ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
 | ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (x-api-key header, else address) |
 | ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |
+| LOG_FORMAT, LOG_LEVEL | console on a terminal, else json; INFO | kit.log's variables |
+| CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN | 127.0.0.1:8500, unset | Consul's own variables |
 | TRIM_INSTANCES | unset | comma-separated trim gRPC addresses: a fixed list instead of Consul discovery |
 """
 
@@ -35,8 +37,10 @@ from dataclasses import dataclass, field
 
 from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH
 from kit import env as e
+from kit import log as kitlog
 from kit import ratelimit
 from kit.env import ConfigError
+from kit.sd.consul import ConsulConfig, read_consul_config
 from kit.sd.lb import BreakerSettings, Policy
 
 SERVICE = "add"
@@ -77,6 +81,8 @@ class Config:
     grace: float = 10.0
     drain_delay: float = 1.0
     trim_instances: tuple[str, ...] = ()
+    log: kitlog.Config = field(default_factory=kitlog.Config)
+    consul: ConsulConfig = field(default_factory=ConsulConfig)
     ratelimits: Mapping[str, ratelimit.Config] = field(
         default_factory=lambda: dict.fromkeys(METHODS, ratelimit.Config())
     )
@@ -99,6 +105,8 @@ class Config:
             drain_delay=e.seconds("ADD_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
             ratelimits=_ratelimits(env),
+            log=kitlog.read_config(env),
+            consul=read_consul_config(env),
         )
 
 

@@ -32,7 +32,8 @@ from kit.endpoint import Middleware, chain
 from kit.metrics import Metrics
 from kit.run import Serving
 from kit.sd import FixedInstancer
-from kit.sd.consul import ConsulInstancer, client_from_env
+from kit.sd.consul import ConsulInstancer
+from kit.sd.consul import client as consul_client
 from kit.tracing import Tracing
 from trimsvc import client as trimclient
 
@@ -83,7 +84,7 @@ def trim_instancer(cfg: Config) -> FixedInstancer | ConsulInstancer:
     """Where trim instances come from: the fixed TRIM_INSTANCES list when set, else Consul."""
     if cfg.trim_instances:
         return FixedInstancer(cfg.trim_instances)
-    return ConsulInstancer(client_from_env(), trimclient.SERVICE_NAME)
+    return ConsulInstancer(consul_client(cfg.consul), trimclient.SERVICE_NAME)
 
 
 async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Tracing | None = None) -> None:

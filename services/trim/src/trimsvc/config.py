@@ -12,15 +12,19 @@
 | TRIM_GRACE | 10 | seconds from SIGTERM to stopping: the drain delay, then in-flight requests finish |
 | TRIM_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
 | TRIM_RATELIMIT_TRIMSPACE | unset | `<rate>/<burst>` for all callers; `_PER_CLIENT` and `_MODE` as for add |
+| LOG_FORMAT, LOG_LEVEL | console on a terminal, else json; INFO | kit.log's variables |
+| CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN | 127.0.0.1:8500, unset | Consul's own variables |
 | TRIM_DELAY | unset | fault injection: seconds every TrimSpace waits first (for deadline tests) |
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kit import env as e
+from kit import log as kitlog
+from kit.sd.consul import ConsulConfig, read_consul_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class Config:
     grace: float = 10.0
     drain_delay: float = 1.0
     delay: float = 0.0
+    log: kitlog.Config = field(default_factory=kitlog.Config)
+    consul: ConsulConfig = field(default_factory=ConsulConfig)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -54,6 +60,8 @@ class Config:
             grace=e.seconds("TRIM_GRACE", 10.0, env=env),
             drain_delay=e.seconds("TRIM_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
             delay=delay,
+            log=kitlog.read_config(env),
+            consul=read_consul_config(env),
         )
 
 

@@ -176,8 +176,8 @@ def _quiet_uvicorn() -> None:
 class Config:
     """The logging configuration of a process: the format and the level, read and checked before anything runs."""
 
-    fmt: Format
-    level: str
+    fmt: Format = DEFAULT_FORMAT
+    level: str = DEFAULT_LEVEL
 
 
 def read_config(environ: Mapping[str, str] | None = None, *, stream: TextIO | None = None) -> Config:

@@ -5,7 +5,8 @@
 follows the passing instances of a service with blocking queries. Give each of them its own client.
 """
 
-from kit.sd.consul.client import DEFAULT_ADDR, address_of, client_from_env, parse_addr
+from kit.sd.consul.client import DEFAULT_ADDR, ConsulConfig, address_of, client, client_from_env, parse_addr
+from kit.sd.consul.client import read_config as read_consul_config
 from kit.sd.consul.errors import ConsulPermissionDenied
 from kit.sd.consul.instancer import ConsulInstancer, instances_of
 from kit.sd.consul.registrar import Registrar
@@ -13,12 +14,15 @@ from kit.sd.consul.registration import Registration
 
 __all__ = [
     "DEFAULT_ADDR",
+    "ConsulConfig",
     "ConsulInstancer",
     "ConsulPermissionDenied",
     "Registrar",
     "Registration",
     "address_of",
+    "client",
     "client_from_env",
     "instances_of",
     "parse_addr",
+    "read_consul_config",
 ]
