@@ -321,3 +321,16 @@ def test_bad_settings_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         Breaker("x", failures=failures, wait=wait, max_wait=max_wait, half_open_max=half_open_max)
+
+
+def test_a_trial_that_never_reports_frees_its_place_after_max_wait() -> None:
+    breaker, clock, _ = make(failures=1, wait=0.25, max_wait=5.0)
+    breaker.record(breaker.admit(), Unavailable("down"))
+    clock.advance(0.25)
+    breaker.admit()  # a trial admitted, then dropped before it ran: it never records
+    assert not breaker.allows()
+    clock.advance(4.9)
+    assert not breaker.allows()
+    clock.advance(0.1)
+    assert breaker.allows()
+    assert breaker.state is State.HALF_OPEN

@@ -10,6 +10,7 @@ design turns a short hiccup into a long outage:
 - open: calls are refused at once with `Unavailable`. After a wait the circuit is half-open. The wait starts at
   `wait` (a few hundred ms) and doubles each time a trial fails, up to `max_wait`; closing resets it.
 - half-open: up to `half_open_max` trial calls at a time; the first to succeed closes, the first to fail opens.
+  A trial that reports nothing within `max_wait` (admitted, then dropped before it ran) frees its place.
 
 What counts (`counts`, by default `instance_failure`): only errors that say something about the instance: an
 unreachable instance, UNAVAILABLE, its own internal errors. Nothing else is a failure: a business error, a bad
@@ -102,6 +103,7 @@ class Breaker:
         self._consecutive = 0
         self._trials = 0
         self._reopen_at = 0.0
+        self._trials_expire = 0.0
         self._current_wait = wait
 
     @property
@@ -119,6 +121,9 @@ class Breaker:
     def allows(self) -> bool:
         """Whether a call would be let through now (without taking a half-open trial's place)."""
         state = self.state
+        if state is State.HALF_OPEN and self._trials and self._clock() >= self._trials_expire:
+            # A trial that never reported (admitted, then dropped before it ran) must not hold its place for ever.
+            self._trials = 0
         return state is State.CLOSED or (state is State.HALF_OPEN and self._trials < self._half_open_max)
 
     def admit(self) -> int:
@@ -127,6 +132,7 @@ class Breaker:
             raise Unavailable(f"circuit open for {self.name}")
         if self._state is State.HALF_OPEN:
             self._trials += 1
+            self._trials_expire = self._clock() + self._max_wait
         return self._generation
 
     def record(self, generation: int, error: BaseException | None) -> None:
