@@ -19,6 +19,10 @@ CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
     "kit_ratelimit_rejected_total": ("counter", frozenset({"service", "method"})),
     "kit_circuit_state": ("gauge", frozenset({"service", "target", "endpoint"})),
     "kit_sd_instances": ("gauge", frozenset({"service", "target"})),
+    # Added with load shedding (README, "Overload"): beside the contract, never renaming any of it.
+    "kit_shed_total": ("counter", frozenset({"service", "method"})),
+    "kit_shed_limit": ("gauge", frozenset({"service"})),
+    "kit_loop_lag_seconds": ("gauge", frozenset({"service"})),
 }
 
 # Beyond the contract, the kit's own (the README lists them): the same labels as kit_retries_total.
@@ -45,6 +49,8 @@ async def _touch_everything(metrics: Metrics) -> None:
     metrics.ratelimit_rejected("sum")()
     metrics.circuit_state("trim", "127.0.0.1:8975")(2)
     metrics.instances_gauge("trim")(2)
+    metrics.shed_counter("sum")()
+    metrics.shedder_gauges(limit=lambda: 8.0, lag=lambda: 0.001)
 
 
 def _exposed(registry: CollectorRegistry) -> dict[str, tuple[str, frozenset[str]]]:

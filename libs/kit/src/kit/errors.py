@@ -118,6 +118,22 @@ class ConnectionFailed(Unavailable):
     reason = "an instance could not be reached"
 
 
+class Overloaded(Unavailable):
+    """This instance sheds the request: it already has as much work as it can turn over without making it wait.
+    Sent at once (503 with `Retry-After`, gRPC UNAVAILABLE with a `retry-after` trailer) so the caller can try
+    another instance or come back later; it counts against the instance like any unavailability."""
+
+    code = "overloaded"
+    reason = "overloaded, try again shortly"
+
+    def __init__(self, message: str = "overloaded", *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(retry_after_seconds(self.retry_after))}
+
+
 class DeadlineExceeded(KitError):
     """The request's deadline passed before an answer came."""
 
@@ -210,6 +226,7 @@ __all__ = [
     "Internal",
     "InvalidArgument",
     "KitError",
+    "Overloaded",
     "PayloadTooLarge",
     "RateLimited",
     "Unavailable",

@@ -9,6 +9,7 @@ import gc
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -22,6 +23,8 @@ from kit import tracing as kittracing
 from kit.endpoint import Middleware, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
+from kit.overload import LoopLag, Shedder, shedding
+from kit.overload import read_config as read_shed_config
 from kit.ratelimit import from_env as ratelimit_from_env
 from kit.ratelimit import read_config as read_ratelimit_config
 from kit.run import HttpServer, Serving
@@ -74,12 +77,20 @@ class Configured(Protocol):
 def endpoint_middleware(
     *, service: str, metrics: Metrics, logger: logging.Logger, env: Mapping[str, str] = os.environ
 ) -> Callable[[str], Middleware[Any, Any]]:
-    """The middleware stack of each method: metrics outermost (so refusals are counted), the request log line,
-    then the rate limit the environment asks for (`<SERVICE>_RATELIMIT_<METHOD>...`), if any."""
+    """The middleware stack of each method: metrics outermost (so refusals are counted), load shedding (one
+    shedder for the whole service, `<SERVICE>_SHED_*`; shed requests are counted, not logged one by one: under
+    overload a log line each would be work added), the request log line, then the rate limit the environment asks
+    for (`<SERVICE>_RATELIMIT_<METHOD>...`), if any."""
+    # --- load shedding (issue 10 item 4): one shedder per service, learning from every method ---
+    lag = LoopLag()
+    shedder = Shedder(read_shed_config(service, env), lag=lag.seconds, clock=time.monotonic)
+    metrics.shedder_gauges(limit=shedder.limit, lag=lag.seconds)
+    # --- end of load shedding ---
 
     def middleware(method: str) -> Middleware[Any, Any]:
         stack: list[Middleware[Any, Any]] = [
             metrics.endpoint(method),
+            shedding(shedder, on_shed=metrics.shed_counter(method)),
             kitlog.endpoint_logging(logger, service=service, method=method),
         ]
         limit = ratelimit_from_env(service, method, env, on_reject=metrics.ratelimit_rejected(method))
@@ -151,6 +162,7 @@ def configure(service: str, load: Callable[[], C], *, methods: Sequence[str] = (
         cfg = load()
         for method in methods:
             read_ratelimit_config(service, method, os.environ)
+        read_shed_config(service, os.environ)
         tracing = kittracing.from_env(service=service)
     except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
         print(f"{service}svc: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from kit.errors import (
     Internal,
     InvalidArgument,
     KitError,
+    Overloaded,
     PayloadTooLarge,
     RateLimited,
     Unavailable,
@@ -34,6 +35,7 @@ class OddError(KitError):
         (Unavailable("no trim instance at 10.0.0.1:8975"), 503, "service unavailable"),
         (Unavailable("x", dependency="trim"), 503, "trim is unavailable"),
         (ConnectionFailed("10.0.0.1:8975 refused"), 503, "service unavailable: an instance could not be reached"),
+        (Overloaded(), 503, "service unavailable: overloaded, try again shortly"),
         (DeadlineExceeded("no answer within 0.2 s"), 504, "deadline exceeded"),
         (DeadlineExceeded("no answer within 0.2 s", dependency="trim"), 504, "deadline exceeded waiting for trim"),
     ],
@@ -97,7 +99,13 @@ def test_rate_limited_sets_retry_after_in_whole_seconds_rounded_up(retry_after: 
     assert str(retry_after_seconds(retry_after)) == header
 
 
-def test_only_rate_limiting_adds_headers_beside_the_code() -> None:
+def test_overloaded_sets_retry_after() -> None:
+    _, _, headers = default_error_encoder(Overloaded(retry_after=1.5))
+
+    assert headers == {"Retry-After": "2", "kit-error": "overloaded"}
+
+
+def test_only_rate_limiting_and_overload_add_headers_beside_the_code() -> None:
     assert default_error_encoder(Unavailable("down"))[2] == {"kit-error": "unavailable"}
 
 

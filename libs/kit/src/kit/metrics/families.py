@@ -41,6 +41,9 @@ class Families:
     ratelimit_rejected: Counter
     circuit_state: Gauge
     sd_instances: Gauge
+    shed: Counter
+    shed_limit: Gauge
+    loop_lag: Gauge
 
 
 def declare(registry: CollectorRegistry, *, buckets: Sequence[float] = DEFAULT_BUCKETS) -> Families:
@@ -107,6 +110,24 @@ def declare(registry: CollectorRegistry, *, buckets: Sequence[float] = DEFAULT_B
             "kit_sd_instances",
             "Instances the service discovery instancer currently holds for a target.",
             ("service", "target"),
+            registry=registry,
+        ),
+        shed=Counter(
+            "kit_shed_total",
+            "Requests shed (answered 503 / UNAVAILABLE at once) because the service was overloaded.",
+            ("service", "method"),
+            registry=registry,
+        ),
+        shed_limit=Gauge(
+            "kit_shed_limit",
+            "Requests the service may have in flight while overloaded: its learned concurrency limit.",
+            ("service",),
+            registry=registry,
+        ),
+        loop_lag=Gauge(
+            "kit_loop_lag_seconds",
+            "How late the event loop runs a callback that is due: the wait of work that is ready.",
+            ("service",),
             registry=registry,
         ),
     )

@@ -172,3 +172,17 @@ class Metrics:
     def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
         """A business counter on the same registry (e.g. addsvc's integers summed); each name only once."""
         return Counter(name, documentation, tuple(labels), registry=self.registry)
+
+    def shed_counter(self, method: str) -> Callable[[], None]:
+        """A function to call for each request of `method` shed because the service was overloaded."""
+        child = self.families.shed.labels(self.service, method)
+
+        def increment() -> None:
+            child.inc()
+
+        return increment
+
+    def shedder_gauges(self, *, limit: Callable[[], float], lag: Callable[[], float]) -> None:
+        """Exports the shedder's learned limit and the loop lag, read when Prometheus scrapes."""
+        self.families.shed_limit.labels(self.service).set_function(limit)
+        self.families.loop_lag.labels(self.service).set_function(lag)

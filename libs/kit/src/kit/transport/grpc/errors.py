@@ -23,6 +23,7 @@ from kit.errors import (
     Internal,
     InvalidArgument,
     KitError,
+    Overloaded,
     PayloadTooLarge,
     RateLimited,
     Unavailable,
@@ -57,10 +58,11 @@ def details(exc: BaseException) -> str:
 
 
 def trailing_metadata(exc: BaseException) -> tuple[tuple[str, str], ...]:
-    """The trailing metadata sent with the status of `exc`: its kit code, and `retry-after` for a rate limit."""
+    """The trailing metadata sent with the status of `exc`: its kit code, and `retry-after` when rate limited or
+    overloaded."""
     error = as_kit_error(exc)
     code = (KIT_ERROR_KEY, error.code)
-    if isinstance(error, RateLimited):
+    if isinstance(error, (RateLimited, Overloaded)):
         return (code, (RETRY_AFTER_KEY, format(max(0.0, error.retry_after), "g")))
     return (code,)
 
@@ -72,6 +74,10 @@ def from_rpc_error(err: grpc.aio.AioRpcError) -> KitError:
     kit_code = _metadata_value(err.trailing_metadata(), KIT_ERROR_KEY)
     if status is grpc.StatusCode.UNAVAILABLE:
         # Only the server's word says a dependency is down; otherwise the instance itself did not answer.
+        if kit_code == Overloaded.code:
+            return Overloaded(
+                text, retry_after=parse_retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
+            )
         return Unavailable(text) if kit_code == Unavailable.code else ConnectionFailed(text)
     if status is grpc.StatusCode.DEADLINE_EXCEEDED:
         return DeadlineExceeded(text)
