@@ -89,7 +89,11 @@ def test_every_contract_metric_is_on_the_dashboards(metric: str) -> None:
         ),
         ("Latency p50 per service and method", r"^histogram_quantile\(0\.5, sum by \(service, method, le\) \(rate\("),
         ("Latency p99 per service and method", r"^histogram_quantile\(0\.99, sum by \(service, method, le\) \(rate\("),
-        ("Error ratio per service and method", r"outcome!~\"ok\|business\|invalid_argument\|too_large\|rate_limited\""),
+        (
+            "Error ratio per service and method",
+            r"outcome!~\"ok\|business\|invalid_argument\|too_large\|rate_limited\|overloaded\"",
+        ),
+        ("Shed requests per service and method", r"rate\(kit_shed_total\[1m\]\)"),
     ],
 )
 def test_key_panels_ask_what_they_say(title: str, pattern: str) -> None:

@@ -114,7 +114,14 @@ def test_every_dashboard_query_is_valid_promql(prometheus: PrometheusServer) -> 
 def test_rules_are_loaded(prometheus: PrometheusServer) -> None:
     groups = prometheus.get("/api/v1/rules").json()["data"]["groups"]
     alerts = {rule["name"] for group in groups for rule in group["rules"] if rule["type"] == "alerting"}
-    assert alerts == {"InstanceDown", "HighErrorRatio", "CircuitOpen", "NoTrimInstances", "RetryBudgetExhausted"}
+    assert alerts == {
+        "InstanceDown",
+        "HighErrorRatio",
+        "CircuitOpen",
+        "NoTrimInstances",
+        "RetryBudgetExhausted",
+        "LoadShedding",
+    }
 
 
 def register(consul: ConsulAgent, service: dict[str, object]) -> None:

@@ -26,7 +26,7 @@ def promtool(*args: str | Path) -> subprocess.CompletedProcess[str]:
 def test_promtool_accepts_the_rules() -> None:
     done = promtool("check", "rules", RULES)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 8 rules found" in done.stdout
+    assert "SUCCESS: 10 rules found" in done.stdout
 
 
 def test_rules_behave_as_their_unit_tests_say() -> None:
@@ -38,7 +38,14 @@ def test_rules_behave_as_their_unit_tests_say() -> None:
 def test_every_alert_has_a_unit_test_and_a_summary_and_description() -> None:
     rules = RULES.read_text()
     alerts = re.findall(r"^\s+- alert: (\w+)$", rules, flags=re.MULTILINE)
-    assert alerts == ["InstanceDown", "HighErrorRatio", "CircuitOpen", "NoTrimInstances", "RetryBudgetExhausted"]
+    assert alerts == [
+        "InstanceDown",
+        "HighErrorRatio",
+        "CircuitOpen",
+        "NoTrimInstances",
+        "RetryBudgetExhausted",
+        "LoadShedding",
+    ]
     tested = set(re.findall(r"^\s+alertname: (\w+)$", RULE_TESTS.read_text(), flags=re.MULTILINE))
     assert tested == set(alerts)
     assert rules.count("summary: ") == rules.count("description: ") == len(alerts)

@@ -113,15 +113,15 @@ def trim_process(tmp: Path, name: str, *, env: Mapping[str, str] = {}) -> Servic
     )
 
 
-def add_process(tmp: Path, *, env: Mapping[str, str] = {}) -> ServiceProcess:
-    """An add instance on free ports (not started)."""
+def add_process(tmp: Path, *, env: Mapping[str, str] = {}, name: str = "add") -> ServiceProcess:
+    """An add instance on free ports (not started), logging to `<name>.log`."""
     http_port, grpc_port = free_port(), free_port()
     return ServiceProcess(
         "addsvc",
         http_port,
         grpc_port,
         {"ADD_HTTP_PORT": str(http_port), "ADD_GRPC_PORT": str(grpc_port), "ADD_GRACE": "3", **env},
-        tmp / "add.log",
+        tmp / f"{name}.log",
     )
 
 
