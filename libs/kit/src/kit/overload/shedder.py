@@ -5,8 +5,10 @@ A request is shed when both hold:
 - the service is overloaded: its event loop runs more than `lag` seconds behind (ready work waits), or it shed a
   request less than `cool_off` seconds ago (so one quiet tick does not let a burst back in);
 - it already has as many requests in flight as it can turn over without making them wait: the limit is
-  Little's law, the most requests completed per second in any 100 ms bucket of the last `window` seconds times
-  the lowest average duration of any one-second bucket of the last `rtt_window` seconds (at least `min_limit`).
+  Little's law, the most requests completed in any one-second bucket of the last `window` seconds times the
+  lowest average duration of any one-second bucket of the last `rtt_window` seconds (at least `min_limit`).
+  go-zero counts in 100 ms buckets; a Python process that shares its cores completes requests in bursts, and
+  the best 100 ms of a burst overstates what it can sustain.
   The duration is remembered longer than the throughput on purpose: under a sustained overload the durations of
   the last few seconds are inflated by the overload itself, and a limit learned from them would let it in.
 An instance that is not behind never sheds, however many requests wait on a slow dependency: those requests wait
@@ -21,8 +23,8 @@ from dataclasses import dataclass
 
 from kit.overload.window import RollingWindow
 
-BUCKET_SECONDS = 0.1
-"""Width of a bucket of the rolling window."""
+BUCKET_SECONDS = 1.0
+"""Width of a bucket of the rolling windows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +61,9 @@ class Shedder:
         buckets = max(2, round(cfg.window / BUCKET_SECONDS))
         self.window = window or RollingWindow(buckets=buckets, width=BUCKET_SECONDS, clock=clock)
         """Where the throughput is learned from: the requests admitted and completed lately."""
-        self.rtt_window = RollingWindow(buckets=max(2, round(cfg.rtt_window)), width=1.0, clock=clock)
-        """Where the duration is learned from: the same requests, over a longer time in one-second buckets."""
+        buckets = max(2, round(cfg.rtt_window / BUCKET_SECONDS))
+        self.rtt_window = RollingWindow(buckets=buckets, width=BUCKET_SECONDS, clock=clock)
+        """Where the duration is learned from: the same requests, over a longer time."""
         self._shed_at = -math.inf
         self.in_flight = 0
 
