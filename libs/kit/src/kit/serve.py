@@ -9,7 +9,6 @@ import gc
 import logging
 import os
 import sys
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -23,7 +22,7 @@ from kit import tracing as kittracing
 from kit.endpoint import Middleware, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
-from kit.overload import LoopLag, Shedder, shedding
+from kit.overload import Shedder, shedding
 from kit.overload import read_config as read_shed_config
 from kit.ratelimit import from_env as ratelimit_from_env
 from kit.ratelimit import read_config as read_ratelimit_config
@@ -82,9 +81,8 @@ def endpoint_middleware(
     overload a log line each would be work added), the request log line, then the rate limit the environment asks
     for (`<SERVICE>_RATELIMIT_<METHOD>...`), if any."""
     # --- load shedding (issue 10 item 4): one shedder per service, learning from every method ---
-    lag = LoopLag()
-    shedder = Shedder(read_shed_config(service, env), lag=lag.seconds, clock=time.monotonic)
-    metrics.shedder_gauges(limit=shedder.limit, lag=lag.seconds)
+    shedder = Shedder.on_loop(read_shed_config(service, env))
+    metrics.shedder_gauges(limit=shedder.limit, lag=shedder.lag)
     # --- end of load shedding ---
 
     def middleware(method: str) -> Middleware[Any, Any]:

@@ -21,6 +21,10 @@
 | ADD_SLOW_AFTER | 0.05 | seconds without an answer after which a trim instance counts as slow (and 5x the fastest) |
 | ADD_GRACE | 10 | seconds from SIGTERM to stopping: the drain delay, then in-flight requests finish |
 | ADD_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
+| ADD_SHED | true | shed load when overloaded: 503 + Retry-After / UNAVAILABLE at once (kit.overload) |
+| ADD_SHED_LAG, ADD_SHED_COOL_OFF | 0.05, 1 | loop lag (s) that is overloaded; seconds that lasts after a shed |
+| ADD_SHED_WINDOW, ADD_SHED_RTT_WINDOW | 5, 60 | seconds of throughput, and of durations, the limit is learned from |
+| ADD_SHED_MIN_LIMIT, ADD_SHED_RETRY_AFTER | 4, 1 | the lowest limit (requests in flight); seconds in Retry-After |
 | ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
 | ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (x-api-key header, else address) |
 | ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |
@@ -38,7 +42,7 @@ from dataclasses import dataclass, field
 from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH
 from kit import env as e
 from kit import log as kitlog
-from kit import ratelimit
+from kit import overload, ratelimit
 from kit.env import ConfigError
 from kit.sd.consul import ConsulConfig, read_consul_config
 from kit.sd.lb import BreakerSettings, Policy
@@ -83,6 +87,7 @@ class Config:
     trim_instances: tuple[str, ...] = ()
     log: kitlog.Config = field(default_factory=kitlog.Config)
     consul: ConsulConfig = field(default_factory=ConsulConfig)
+    shed: overload.ShedConfig = overload.DEFAULTS
     ratelimits: Mapping[str, ratelimit.Config] = field(
         default_factory=lambda: dict.fromkeys(METHODS, ratelimit.Config())
     )
@@ -104,6 +109,7 @@ class Config:
             grace=e.seconds("ADD_GRACE", 10.0, env=env),
             drain_delay=e.seconds("ADD_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
+            shed=overload.read_config(SERVICE, os.environ if env is None else env),
             ratelimits=_ratelimits(env),
             log=kitlog.read_config(env),
             consul=read_consul_config(env),

@@ -3,7 +3,8 @@ and shuts down in order. The only module of add that knows every layer, and the 
 
 What wraps what, innermost first:
 - service: BasicService <- trim_first(trim client) <- business metrics <- logging;
-- endpoints, per method: rate limit <- request log line <- request metrics (outermost, so refusals are counted);
+- endpoints, per method: rate limit <- request log line <- load shedding (one limit for the service) <- request
+  metrics (outermost, so refusals are counted);
 - transports: HTTP (FastAPI) and gRPC over the same endpoints;
 - the trim client (trimsvc.client.new): per instance a gRPC endpoint <- outlier detection <- instance metrics;
   over them round robin (avoiding failing and slow instances) <- retry with budget and hedging <- a trace span.
@@ -26,7 +27,7 @@ from addsvc.service import BasicService, Service, Trimmer, trim_first
 from addsvc.transport import grpc as grpc_transport
 from addsvc.transport import http as http_transport
 from kit import log as kitlog
-from kit import ratelimit
+from kit import overload, ratelimit
 from kit import serve as kitserve
 from kit.endpoint import Middleware, chain
 from kit.metrics import Metrics
@@ -58,9 +59,13 @@ def build(
     svc = mw.business_metrics(integers_summed=ints.inc, characters_concatenated=chars.inc)(svc)
     svc = mw.logging_middleware(logger)(svc)
 
+    shedder = overload.Shedder.on_loop(cfg.shed)  # one for both methods: the concurrency limit is the service's
+    metrics.shedder_gauges(limit=shedder.limit, lag=shedder.lag)
+
     def middleware(method: str) -> Middleware[Any, Any]:
         return chain(
             metrics.endpoint(method),  # outermost: every request counted and timed, refused ones too
+            overload.shedding(shedder, on_shed=metrics.shed_counter(method)),  # before any work; not logged each
             kitlog.endpoint_logging(logger, service=SERVICE, method=method),
             ratelimit.limit(cfg.ratelimits[method], on_reject=metrics.ratelimit_rejected(method)),
         )

@@ -18,9 +18,11 @@ on the dependency, not in this instance's queue.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kit.overload.lag import LoopLag
 from kit.overload.window import RollingWindow
 
 BUCKET_SECONDS = 1.0
@@ -66,6 +68,16 @@ class Shedder:
         """Where the duration is learned from: the same requests, over a longer time."""
         self._shed_at = -math.inf
         self.in_flight = 0
+
+    @classmethod
+    def on_loop(cls, cfg: ShedConfig) -> Shedder:
+        """A shedder for a server on the running event loop: its lag measured by a `LoopLag` (sampling from the
+        first request on), its time from `time.monotonic`. Make one per service: the limit is the service's."""
+        return cls(cfg, lag=LoopLag().seconds, clock=time.monotonic)
+
+    def lag(self) -> float:
+        """The event loop's lag, in seconds, as the shedder sees it."""
+        return self._lag()
 
     def limit(self) -> float:
         """How many requests may be in flight while overloaded: completed per second x seconds each, at best."""
