@@ -27,43 +27,80 @@ def make(**knobs: float) -> tuple[Shedder, Lag, FakeClock]:
     return Shedder(cfg, lag=lag, clock=clock), lag, clock
 
 
-def learn(shedder: Shedder, clock: FakeClock, *, per_bucket: int, seconds: float) -> None:
-    """Completes `per_bucket` requests of `seconds` each in one one-second bucket, then moves to the next one."""
-    for _ in range(per_bucket):
-        started = shedder.admitted()
-        shedder.done(started - seconds, completed=True)
-    clock.advance(1.0)
+def interval(shedder: Shedder, clock: FakeClock, *, in_flight: int, seconds: float) -> None:
+    """One interval in which `in_flight` requests run together, each taking `seconds`, and complete."""
+    shedder.should_shed()  # reads the lag, as every request does
+    starts = [shedder.admitted() for _ in range(in_flight)]
+    clock.advance(shedder.cfg.interval)
+    for started in starts:
+        shedder.done(started + shedder.cfg.interval - seconds, completed=True)
 
 
 def test_with_no_lag_nothing_is_shed_however_many_are_in_flight() -> None:
-    shedder, _, clock = make()
-    learn(shedder, clock, per_bucket=10, seconds=0.01)  # limit: 10/s x 10 ms = 0.1 -> min_limit 4
+    shedder, _, _ = make(initial_limit=10)
     shedder.in_flight = 500  # waiting on a slow dependency, not on this loop
     assert not shedder.should_shed()
 
 
-def test_behind_and_past_the_limit_sheds() -> None:
-    shedder, lag, clock = make(min_limit=2)
-    learn(shedder, clock, per_bucket=400, seconds=0.05)  # 400/s x 50 ms = 20 in flight at best
-    assert shedder.limit() == pytest.approx(20.0)
+def test_behind_and_at_the_limit_sheds() -> None:
+    shedder, lag, _ = make(initial_limit=10)
     lag.seconds = 0.2
-    shedder.in_flight = 19
+    shedder.in_flight = 9
     assert not shedder.should_shed()
-    shedder.in_flight = 20
+    shedder.in_flight = 10
     assert shedder.should_shed()
 
 
-def test_the_duration_is_remembered_longer_than_the_throughput() -> None:
-    shedder, _, clock = make(min_limit=2, window=5.0, rtt_window=60.0)
-    learn(shedder, clock, per_bucket=400, seconds=0.05)  # 400/s at 50 ms: 20
-    clock.advance(10.0)  # the throughput is forgotten, the duration is not
-    learn(shedder, clock, per_bucket=400, seconds=0.5)  # the same 400/s, inflated to 500 ms by an overload
-    assert shedder.limit() == pytest.approx(20.0)
+def test_while_durations_hold_the_limit_grows_by_probing() -> None:
+    shedder, lag, clock = make(initial_limit=16)
+    lag.seconds = 0.2
+    for _ in range(20):
+        interval(shedder, clock, in_flight=int(shedder.limit()), seconds=0.02)
+    assert shedder.limit() > 30
+
+
+def test_durations_past_the_tolerance_shrink_the_limit_when_the_loop_is_behind() -> None:
+    shedder, lag, clock = make(initial_limit=64, min_limit=4)
+    for _ in range(20):  # the usual: 20 ms
+        interval(shedder, clock, in_flight=40, seconds=0.02)
+    before = shedder.limit()
+    lag.seconds = 0.2
+    for _ in range(15):  # overloaded: five times as long
+        interval(shedder, clock, in_flight=int(shedder.limit()), seconds=0.1)
+    assert shedder.limit() < before / 2
+
+
+def test_longer_durations_without_lag_are_a_dependency_and_do_not_shrink_it() -> None:
+    shedder, _, clock = make(initial_limit=64)
+    for _ in range(20):
+        interval(shedder, clock, in_flight=60, seconds=0.02)
+    before = shedder.limit()
+    for _ in range(10):
+        interval(shedder, clock, in_flight=60, seconds=0.5)
+    assert shedder.limit() >= before
+
+
+def test_a_limit_the_requests_do_not_reach_does_not_grow() -> None:
+    shedder, lag, clock = make(initial_limit=64)
+    lag.seconds = 0.2
+    for _ in range(20):
+        interval(shedder, clock, in_flight=8, seconds=0.02)
+    assert shedder.limit() == 64
+
+
+def test_the_limit_stays_within_its_bounds() -> None:
+    shedder, lag, clock = make(initial_limit=8, min_limit=4, max_limit=12)
+    lag.seconds = 0.2
+    for _ in range(30):
+        interval(shedder, clock, in_flight=int(shedder.limit()), seconds=0.02)
+    assert shedder.limit() == 12
+    for _ in range(30):
+        interval(shedder, clock, in_flight=int(shedder.limit()), seconds=5.0)
+    assert 4 <= shedder.limit() < 6
 
 
 def test_the_cool_off_keeps_shedding_after_the_lag_drops_then_ends() -> None:
-    shedder, lag, clock = make(min_limit=2, cool_off=1.0)
-    learn(shedder, clock, per_bucket=400, seconds=0.05)
+    shedder, lag, clock = make(initial_limit=10, cool_off=1.0)
     lag.seconds, shedder.in_flight = 0.2, 30
     assert shedder.should_shed()
     lag.seconds = 0.0
@@ -73,14 +110,6 @@ def test_the_cool_off_keeps_shedding_after_the_lag_drops_then_ends() -> None:
     assert not shedder.should_shed()
 
 
-def test_below_the_minimum_limit_nothing_is_shed() -> None:
-    shedder, lag, _ = make(min_limit=4)
-    lag.seconds, shedder.in_flight = 1.0, 3
-    assert not shedder.should_shed()
-    shedder.in_flight = 4
-    assert shedder.should_shed()
-
-
 def test_disabled_never_sheds() -> None:
     shedder, lag, _ = make(enabled=False)
     lag.seconds, shedder.in_flight = 1.0, 1000
@@ -88,7 +117,7 @@ def test_disabled_never_sheds() -> None:
 
 
 async def test_the_middleware_sheds_at_once_with_retry_after_and_counts() -> None:
-    shedder, lag, _ = make(min_limit=1, retry_after=2.0)
+    shedder, lag, _ = make(initial_limit=1, retry_after=2.0)
     shed: list[int] = []
     release = asyncio.Event()
     calls = 0
@@ -113,22 +142,24 @@ async def test_the_middleware_sheds_at_once_with_retry_after_and_counts() -> Non
     assert (caught.value.http_status, caught.value.grpc_status) == (503, "UNAVAILABLE")
 
 
-async def test_failures_do_not_teach_the_limit_but_business_answers_do() -> None:
-    shedder, _, clock = make(min_limit=1)
+async def test_only_completed_requests_teach_the_limit() -> None:
+    shedder, lag, clock = make(initial_limit=2, interval=0.1)
+    lag.seconds = 0.2
 
     async def failing(request: int) -> int:
+        clock.advance(0.2)
         raise RuntimeError("bug")
 
     async def refusing(request: int) -> int:
+        clock.advance(0.2)
         raise BusinessError("integer overflow")
 
-    with pytest.raises(RuntimeError):
-        await shedding(shedder)(failing)(1)
-    clock.advance(1.0)
-    assert shedder.rtt_window.min_average_seconds() is None
-    with pytest.raises(BusinessError):
-        await shedding(shedder)(refusing)(1)
-    clock.advance(1.0)
-    assert shedder.window.max_passes_per_second() == pytest.approx(1.0)
-    assert shedder.rtt_window.min_average_seconds() == 0.0
+    for _ in range(5):
+        with pytest.raises(RuntimeError):
+            await asyncio.gather(shedding(shedder)(failing)(1), shedding(shedder)(failing)(2))
+    assert shedder.limit() == 2  # failures say nothing of how long work takes
+    for _ in range(5):
+        with pytest.raises(BusinessError):
+            await asyncio.gather(shedding(shedder)(refusing)(1), shedding(shedder)(refusing)(2))
+    assert shedder.limit() > 2  # a business answer is work done like any other
     assert shedder.in_flight == 0

@@ -23,8 +23,10 @@
 | ADD_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
 | ADD_SHED | true | shed load when overloaded: 503 + Retry-After / UNAVAILABLE at once (kit.overload) |
 | ADD_SHED_LAG, ADD_SHED_COOL_OFF | 0.05, 1 | loop lag (s) that is overloaded; seconds that lasts after a shed |
-| ADD_SHED_WINDOW, ADD_SHED_RTT_WINDOW | 5, 60 | seconds of throughput, and of durations, the limit is learned from |
-| ADD_SHED_MIN_LIMIT, ADD_SHED_RETRY_AFTER | 4, 1 | the lowest limit (requests in flight); seconds in Retry-After |
+| ADD_SHED_TOLERANCE | 2 | times their usual duration requests may take before the limit shrinks |
+| ADD_SHED_INITIAL_LIMIT | 64 | requests in flight allowed before any is learned |
+| ADD_SHED_MIN_LIMIT, ADD_SHED_MAX_LIMIT | 4, 2000 | bounds of the learned limit (requests in flight) |
+| ADD_SHED_RETRY_AFTER | 1 | seconds a shed request's Retry-After asks for |
 | ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
 | ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (x-api-key header, else address) |
 | ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |

@@ -5,6 +5,5 @@ from kit.overload.config import DEFAULTS, read_config
 from kit.overload.lag import LoopLag
 from kit.overload.middleware import shedding
 from kit.overload.shedder import ShedConfig, Shedder
-from kit.overload.window import RollingWindow
 
-__all__ = ["DEFAULTS", "LoopLag", "RollingWindow", "ShedConfig", "Shedder", "read_config", "shedding"]
+__all__ = ["DEFAULTS", "LoopLag", "ShedConfig", "Shedder", "read_config", "shedding"]

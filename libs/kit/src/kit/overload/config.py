@@ -10,6 +10,13 @@ from kit.overload.shedder import ShedConfig
 DEFAULTS = ShedConfig()
 
 
+def _tolerance(name: str, env: Mapping[str, str]) -> float:
+    tolerance = e.seconds(name, DEFAULTS.tolerance, env=env)  # a positive number, read as seconds are
+    if tolerance < 1:
+        raise e.ConfigError(f"{name}={tolerance:g}: want a number of at least 1 (how much longer than usual)")
+    return tolerance
+
+
 def read_config(service: str, env: Mapping[str, str]) -> ShedConfig:
     """The shedding configuration of `service` (`add` reads ADD_SHED, ADD_SHED_LAG, ...); raises
     kit.env.ConfigError naming the first bad variable."""
@@ -18,9 +25,10 @@ def read_config(service: str, env: Mapping[str, str]) -> ShedConfig:
         enabled=e.flag(p, DEFAULTS.enabled, env=env),
         lag=e.seconds(f"{p}_LAG", DEFAULTS.lag, env=env),
         cool_off=e.seconds(f"{p}_COOL_OFF", DEFAULTS.cool_off, env=env, allow_zero=True),
-        window=e.seconds(f"{p}_WINDOW", DEFAULTS.window, env=env),
-        rtt_window=e.seconds(f"{p}_RTT_WINDOW", DEFAULTS.rtt_window, env=env),
+        tolerance=_tolerance(f"{p}_TOLERANCE", env),
+        initial_limit=e.integer(f"{p}_INITIAL_LIMIT", DEFAULTS.initial_limit, minimum=1, env=env),
         min_limit=e.integer(f"{p}_MIN_LIMIT", DEFAULTS.min_limit, minimum=1, env=env),
+        max_limit=e.integer(f"{p}_MAX_LIMIT", DEFAULTS.max_limit, minimum=1, env=env),
         retry_after=e.seconds(f"{p}_RETRY_AFTER", DEFAULTS.retry_after, env=env),
     )
 

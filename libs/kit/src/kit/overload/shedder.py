@@ -1,18 +1,19 @@
-"""The decision to shed: an adaptive concurrency limit per service, in the spirit of go-zero's adaptive shedder
-and Netflix's concurrency-limits, for a server whose queue is its event loop.
+"""The decision to shed: an adaptive concurrency limit per service, in the spirit of Netflix's concurrency-limits
+(the gradient limit) and go-zero's adaptive shedder, for a server whose queue is its event loop.
 
 A request is shed when both hold:
-- the service is overloaded: its event loop runs more than `lag` seconds behind (ready work waits), or it shed a
-  request less than `cool_off` seconds ago (so one quiet tick does not let a burst back in);
-- it already has as many requests in flight as it can turn over without making them wait: the limit is
-  Little's law, the most requests completed in any one-second bucket of the last `window` seconds times the
-  lowest average duration of any one-second bucket of the last `rtt_window` seconds (at least `min_limit`).
-  go-zero counts in 100 ms buckets; a Python process that shares its cores completes requests in bursts, and
-  the best 100 ms of a burst overstates what it can sustain.
-  The duration is remembered longer than the throughput on purpose: under a sustained overload the durations of
-  the last few seconds are inflated by the overload itself, and a limit learned from them would let it in.
-An instance that is not behind never sheds, however many requests wait on a slow dependency: those requests wait
-on the dependency, not in this instance's queue.
+- the service is overloaded: its event loop runs more than `lag` seconds behind (ready work waits: an asyncio
+  server has no queue of its own, its requests wait in the loop), or it shed a request less than `cool_off`
+  seconds ago (so one quiet tick does not let a burst back in). This is go-zero's gate, with the loop's lag in
+  the place of the CPU load;
+- it already has `limit()` requests in flight. The limit is learned as Netflix's gradient limit learns it: every
+  `interval` seconds, from the average duration of the requests completed in it (short) and a slow average of
+  those (long), `limit = limit x clamp(tolerance x long / short, 0.5, 1) + sqrt(limit)`, smoothed. While
+  durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
+  they pass it, it shrinks (at most by half) until they come back. A limit that requests in flight do not reach
+  does not grow, and while the loop is not behind, longer durations are a dependency's, not this queue's: they do
+  not shrink it.
+An instance that is not behind never sheds, however many requests wait on a slow dependency.
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kit.overload.lag import LoopLag
-from kit.overload.window import RollingWindow
-
-BUCKET_SECONDS = 1.0
-"""Width of a bucket of the rolling windows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +33,15 @@ class ShedConfig:
     enabled: bool = True
     lag: float = 0.05
     cool_off: float = 1.0
-    window: float = 5.0
-    rtt_window: float = 60.0
+    tolerance: float = 2.0
+    initial_limit: int = 64
     min_limit: int = 4
+    max_limit: int = 2000
     retry_after: float = 1.0
+    interval: float = 0.1
+    smoothing: float = 0.2
+    long_samples: int = 100
+    """How many intervals the long average of the durations spans (10 s at 0.1 s)."""
 
 
 class Shedder:
@@ -49,23 +51,17 @@ class Shedder:
     monotonic seconds. Both are parameters so tests drive them by hand.
     """
 
-    def __init__(
-        self,
-        cfg: ShedConfig,
-        *,
-        lag: Callable[[], float],
-        clock: Callable[[], float],
-        window: RollingWindow | None = None,
-    ) -> None:
+    def __init__(self, cfg: ShedConfig, *, lag: Callable[[], float], clock: Callable[[], float]) -> None:
         self.cfg = cfg
         self._lag = lag
         self._clock = clock
-        buckets = max(2, round(cfg.window / BUCKET_SECONDS))
-        self.window = window or RollingWindow(buckets=buckets, width=BUCKET_SECONDS, clock=clock)
-        """Where the throughput is learned from: the requests admitted and completed lately."""
-        buckets = max(2, round(cfg.rtt_window / BUCKET_SECONDS))
-        self.rtt_window = RollingWindow(buckets=buckets, width=BUCKET_SECONDS, clock=clock)
-        """Where the duration is learned from: the same requests, over a longer time."""
+        self._limit = float(cfg.initial_limit)
+        self._long: float | None = None
+        self._sum = 0.0
+        self._count = 0
+        self._peak = 0
+        self._lagged = False
+        self._next_update = clock() + cfg.interval
         self._shed_at = -math.inf
         self.in_flight = 0
 
@@ -80,22 +76,19 @@ class Shedder:
         return self._lag()
 
     def limit(self) -> float:
-        """How many requests may be in flight while overloaded: completed per second x seconds each, at best."""
-        best = self.rtt_window.min_average_seconds()
-        if best is None:
-            return float(self.cfg.min_limit)
-        return max(float(self.cfg.min_limit), self.window.max_passes_per_second() * best)
+        """How many requests may be in flight while overloaded."""
+        return self._limit
 
     def overloaded(self) -> bool:
         """True while the loop runs behind, or for `cool_off` seconds after a request was shed."""
-        return self._lag() > self.cfg.lag or self._clock() - self._shed_at < self.cfg.cool_off
+        behind = self._lag() > self.cfg.lag
+        self._lagged = self._lagged or behind
+        return behind or self._clock() - self._shed_at < self.cfg.cool_off
 
     def should_shed(self) -> bool:
         """Whether to shed the request at hand (and remember that it was, for the cool-off)."""
         overloaded = self.overloaded()  # read even when disabled: keeps the lag measured and exported
-        if not self.cfg.enabled or not overloaded or self.in_flight < self.cfg.min_limit:
-            return False
-        if self.in_flight < self.limit():
+        if not self.cfg.enabled or not overloaded or self.in_flight < self._limit:
             return False
         self._shed_at = self._clock()
         return True
@@ -103,15 +96,37 @@ class Shedder:
     def admitted(self) -> float:
         """Counts a request in; returns its start time for `done`."""
         self.in_flight += 1
+        self._peak = max(self._peak, self.in_flight)
         return self._clock()
 
     def done(self, started: float, *, completed: bool) -> None:
         """Counts a request out; a `completed` one (answered, not failed) teaches the limit its duration."""
         self.in_flight -= 1
+        now = self._clock()
         if completed:
-            took = self._clock() - started
-            self.window.add(took)
-            self.rtt_window.add(took)
+            self._sum += now - started
+            self._count += 1
+        if now >= self._next_update:
+            self._update()
+            self._next_update = now + self.cfg.interval
+
+    def _update(self) -> None:
+        cfg = self.cfg
+        total, count, peak, lagged = self._sum, self._count, self._peak, self._lagged
+        self._sum, self._count, self._peak, self._lagged = 0.0, 0, self.in_flight, False
+        if count == 0:
+            return
+        short = total / count
+        long = short if self._long is None else self._long + (short - self._long) / cfg.long_samples
+        if long > 2 * short:  # durations fell a lot (load went away): let the long average follow quickly
+            long = long * 0.95
+        self._long = long
+        if peak < self._limit / 2:  # requests in flight did not need the limit: it says nothing about it
+            return
+        gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if lagged and short > 0 else 1.0
+        estimate = self._limit * gradient + math.sqrt(self._limit)
+        smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
+        self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), smoothed))
 
 
-__all__ = ["BUCKET_SECONDS", "ShedConfig", "Shedder"]
+__all__ = ["ShedConfig", "Shedder"]
