@@ -119,10 +119,12 @@ def test_a_rolling_restart_of_trims_and_sigterm_of_add_fail_no_request(
 ) -> None:
     # What is tested is the drain. On a machine whose cores other programs keep busy, a 0.5 s trim budget and
     # load shedding (the loop of a starved process runs behind) fail requests that have nothing to do with an
-    # instance leaving: trim calls get time enough here, and no instance sheds (test_overload.py tests that).
+    # instance leaving: trim calls get time enough here, and no instance sheds (test_overload.py tests that). One
+    # attempt and no hedge: a call that a leaving trim reset would fail the request, no retry could hide it.
     env = {"CONSUL_HTTP_ADDR": consul_agent.addr, "TRIM_SHED": "false", "ADD_SHED": "false"}
     trims = [trim_process(tmp_path, f"trim{i}", env=env) for i in (1, 2)]
-    add = add_process(tmp_path, env={**env, "ADD_TRIM_TIMEOUT": "8", "ADD_REQUEST_TIMEOUT": "9"})
+    strict = {"ADD_TRIM_ATTEMPTS": "1", "ADD_HEDGE": "off", "ADD_TRIM_TIMEOUT": "8", "ADD_REQUEST_TIMEOUT": "9"}
+    add = add_process(tmp_path, env={**env, **strict})
     started: list[ServiceProcess] = []
     try:
         run(consul_agent, trims, add, started)
