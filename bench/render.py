@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bench.findings import PROFILES, finding
+
 _LABELS = {
     "kit": "kit (add)",
     "peer": "peer (FastAPI+httpx)",
@@ -83,6 +85,37 @@ def targets_table(targets: Sequence[Mapping[str, Any]]) -> list[str]:
     return _table(["issue", "target", "measured", ""], rows)
 
 
+BUSY_OTHER_CPU_PCT = 50.0
+"""Median CPU (% of one core) that programs outside the run used during its cells, above which the page warns that
+its ratios are not to be trusted: the stacks were starved in turns, not measured side by side."""
+
+
+def busy_warning(cells: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A warning when other work shared the machine during the run (see BUSY_OTHER_CPU_PCT)."""
+    other = sorted(c["other_cpu_pct"] for c in cells)
+    if not other or other[len(other) // 2] <= BUSY_OTHER_CPU_PCT:
+        return []
+    return [
+        f"**Warning: other programs used a median {other[len(other) // 2]:.0f}% of a core during this run's cells "
+        f"(above {BUSY_OTHER_CPU_PCT:.0f}%): each stack got what the machine left it, unevenly, so the figures "
+        "and the targets' verdicts below are not to be trusted. Rerun on a quiet machine; the instruction counts "
+        "of the profiles do not depend on it.**",
+        "",
+    ]
+
+
+def missed_findings(targets: Sequence[Mapping[str, Any]]) -> list[str]:
+    """For each missed target of issue 16, where the time goes and what would have to change (bench.findings)."""
+    lines = []
+    for t in targets:
+        text = finding(t["target"])
+        if not t["met"] and t["value"] is not None and text is not None:
+            lines.append(f"- **{t['target']}** ({t['detail']}): {text}")
+    if lines:
+        lines[:0] = [f"Where the time goes for each missed target (profiles and how to repeat them: {PROFILES}):", ""]
+    return lines
+
+
 def memory_table(memory: Mapping[str, Mapping[str, float]]) -> list[str]:
     rows = [[name, _num(m["rss_mb"], 1), _num(m["peak_mb"], 1)] for name, m in memory.items()]
     return _table(["process", "RSS MB after the run", "peak RSS MB"], rows, right=2)
@@ -133,7 +166,10 @@ def markdown(results: Mapping[str, Any]) -> str:
         "",
         "## Targets",
         "",
+        *busy_warning(results["cells"]),
         *targets_table(results["targets"]),
+        "",
+        *missed_findings(results["targets"]),
         "",
         "## Results",
         "",

@@ -23,7 +23,9 @@ from bench.plan import FIXED_HTTP_REPLY, GRPC_REPLIES, HTTP_BODIES, Stack
 from bench.procs import Proc, Usage, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 60.0
+STARTUP_SECONDS = 240.0
+"""Bounded wait for every process to answer: on a 2-core machine that others load (load average 60 was seen),
+eight Python processes importing at once can take minutes."""
 RUNTIME_PYTHON = ROOT / ".tools" / "runtime" / "bin" / "python"
 """The interpreter of the runtime-only install (`make install` syncs it with `uv sync --no-dev`): every Python server
 of a run uses it, so its memory is that of an install with the services' runtime dependencies only."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bench.findings import FINDINGS
 from bench.loadgen import Load
 from bench.plan import Cell, Method, Stack, cells, warmups
 from bench.procs import Usage
-from bench.render import markdown
+from bench.render import busy_warning, markdown, missed_findings
 from bench.summary import Measured, cell_summary, ratios, summarize
 from bench.targets import targets
 
@@ -120,3 +121,26 @@ def test_bench_plan_warms_every_stack_method_once() -> None:
     assert len(keys) == len(set(keys)) == 11
     assert all(key.endswith("/64") for key in keys)
     assert {cell.client for cell in warmups()} == {"wrk", "h2load"}
+
+
+def test_bench_page_says_where_the_time_goes_for_each_missed_target() -> None:
+    runs: list[tuple[Stack, int]] = [("kit", 5000), ("uvicorn", 20000)]
+    measured = [
+        cell_summary(Cell(stack, "http", "sum", 64), [Measured(Cell(stack, "http", "sum", 64), load(rps * 2), {})])
+        for stack, rps in runs
+    ]
+    found = targets(measured, {"add": {"rss_mb": 60.0}})
+    lines = missed_findings(found)
+    missed = [line for line in lines if line.startswith("- **")]
+    assert len(missed) == 1
+    assert missed[0].startswith("- **HTTP /sum 64 conns: kit/fixed uvicorn req/s >= 0.8** (0.25, short of 0.8 by 69%)")
+    assert "asyncio.timeout" in missed[0]
+    # every target of issue 16 but "no errors" (an error is no matter of cost) has its finding
+    assert set(FINDINGS) == {t["target"] for t in found if t["issue"] == 16} - {"/concat 64 conns: no kit errors"}
+
+
+@pytest.mark.parametrize(("other", "warned"), [(20.0, False), (150.0, True)])
+def test_bench_page_warns_when_other_work_shared_the_machine(other: float, warned: bool) -> None:
+    cell = Cell("kit", "http", "sum", 64)
+    summary = cell_summary(cell, [Measured(cell, load(100), {}, other_cpu_pct=other)])
+    assert bool(busy_warning([summary])) is warned
