@@ -40,10 +40,10 @@ for _ in $(seq 1 300); do
   sleep 1
 done
 send 200 "$conns" "$streams" >/dev/null
-callgrind_control -i on "$server" >/dev/null
+callgrind_control -i on "$server" >/dev/null 2>&1
 send "$n" "$conns" "$streams" | grep -E '^requests:|^status codes:'
-callgrind_control -i off "$server" >/dev/null
-callgrind_control -d "$server" >/dev/null
+callgrind_control -i off "$server" >/dev/null 2>&1
+callgrind_control -d "$server" >/dev/null 2>&1
 kill "$server"
 dump="$(ls "$work"/cg.*.1)"
 callgrind_annotate --inclusive=no --threshold=100 "$dump" | python3 -c '
