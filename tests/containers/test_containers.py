@@ -39,7 +39,7 @@ from deploy.local.kitstack import docker as kitdocker
 # minutes on a quiet machine; a fresh data root on a machine at load 25-60 took 10 and more (see the docstring)
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
-PROJECT = "gokit"  # `name:` in deploy/docker-compose.yml
+PROJECT = kitdocker.PROJECT
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
 EXTRA_CAS = Path("/usr/local/share/ca-certificates")
 DEV_ONLY = ("pytest", "mypy", "ruff", "grpc_tools", "importlinter", "matplotlib")

@@ -50,3 +50,13 @@ def test_images_are_tagged_and_labelled_from_git() -> None:
 
 def test_outside_git_the_images_are_tagged_dev(tmp_path: Path) -> None:
     assert docker.image_labels(tmp_path)["STACK_IMAGE_TAG"] == "dev"
+
+
+def test_scale_and_down_use_the_running_images_tag() -> None:
+    assert docker.tag_of("gokit/addsvc:abc1234-dirty") == "abc1234-dirty"
+    assert docker.tag_of("registry:5000/gokit/addsvc") is None
+    assert docker.tag_of("addsvc") is None
+
+
+def test_the_project_name_is_the_compose_files() -> None:
+    assert f"\nname: {docker.PROJECT}\n" in (ROOT / "deploy" / "docker-compose.yml").read_text()

@@ -16,6 +16,9 @@ from .local import StackError
 from .ports import VARIABLES, Port, Ports, busy, describe_busy
 from .summary import Addresses, summary
 
+PROJECT = "gokit"
+"""The compose project (`name:` in deploy/docker-compose.yml)."""
+
 EXTRAS = "extras"
 """The compose profile of Grafana and Jaeger, on unless COMPOSE_PROFILES says otherwise."""
 
@@ -64,6 +67,22 @@ def compose_env(root: Path, env: Mapping[str, str]) -> dict[str, str]:
         defaults["STACK_TRACES_EXPORTER"] = "none"
     port_vars = {VARIABLES[field]: str(getattr(ports, field)) for field in (*CORE, *EXTRA)}
     return {**defaults, **env, **port_vars, "COMPOSE_PROFILES": ",".join(chosen)}
+
+
+def tag_of(image: str) -> str | None:
+    """The tag of an image reference (`gokit/addsvc:abc1234` -> `abc1234`), None without one."""
+    name, _, tag = image.rpartition(":")
+    return tag if name and "/" not in tag else None
+
+
+def running_tag() -> str | None:
+    """The image tag of the running stack's add, so that `scale` starts trims of the images `up` built even after
+    a commit has moved git's tag."""
+    labels = [f"label=com.docker.compose.project={PROJECT}", "label=com.docker.compose.service=add"]
+    cmd = ["docker", "ps", *(x for label in labels for x in ("--filter", label)), "--format", "{{.Image}}"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
+    images = done.stdout.split() if done.returncode == 0 else []
+    return tag_of(images[0]) if images else None
 
 
 def compose_command() -> list[str]:
@@ -119,7 +138,23 @@ def run(
 ) -> int:
     """Runs `scale`, `down`, `ps` or `logs` through compose and returns its exit code."""
     cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml", trims=trims, timeout=timeout)
-    return subprocess.run([*cmds[verb], *extra], check=False, env=compose_env(root, env)).returncode
+    cenv = compose_env(root, env)
+    if "STACK_IMAGE_TAG" not in env:
+        cenv["STACK_IMAGE_TAG"] = running_tag() or cenv["STACK_IMAGE_TAG"]
+    return subprocess.run([*cmds[verb], *extra], check=False, env=cenv).returncode
 
 
-__all__ = ["EXTRAS", "commands", "compose_command", "compose_env", "image_labels", "profiles", "published", "run", "up"]
+__all__ = [
+    "EXTRAS",
+    "PROJECT",
+    "commands",
+    "compose_command",
+    "compose_env",
+    "image_labels",
+    "profiles",
+    "published",
+    "run",
+    "running_tag",
+    "tag_of",
+    "up",
+]
