@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from kit import log as kitlog
 from kit import run as kitrun
 from kit import tracing as kittracing
+from kit.edge import Edge
 from kit.endpoint import Middleware, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
@@ -31,6 +32,7 @@ from kit.sd.consul import ConsulConfig, Registrar, Registration
 from kit.sd.consul import client as consul_client
 from kit.tracing import Tracing
 from kit.transport.grpc import Health, start_server
+from kit.transport.http import OnRefused
 
 S = TypeVar("S")
 C = TypeVar("C", bound="Configured")
@@ -64,6 +66,9 @@ class Listening(Protocol):
     def drain_delay(self) -> float: ...
     @property
     def consul(self) -> ConsulConfig: ...
+
+    @property
+    def edge(self) -> Edge: ...
 
 
 class Configured(Protocol):
@@ -109,16 +114,30 @@ async def serve(
     logger: logging.Logger,
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
     stop: asyncio.Event | None = None,
+    on_refused: OnRefused | None = None,
 ) -> None:
     """Serves `onion` until a signal (or `stop`): gRPC with health and reflection for `grpc_service`, HTTP, and a
-    registration in Consul (`cfg.register`) under `service` with a gRPC check; then shuts down in order."""
+    registration in Consul (`cfg.register`) under `service` with a gRPC check; then shuts down in order.
+    Both servers keep to `cfg.edge`'s limits; `on_refused` hears of each HTTP request refused on the wire."""
     health = Health([grpc_service])
     serving.listen(health.set_serving)
     grpc_server, grpc_port = await start_server(
-        onion.grpc_handlers, host=cfg.host, port=cfg.grpc_port, health=health, reflection=[grpc_service]
+        onion.grpc_handlers,
+        host=cfg.host,
+        port=cfg.grpc_port,
+        health=health,
+        reflection=[grpc_service],
+        limits=cfg.edge.grpc,
     )
     http = HttpServer(
-        onion.app, host=cfg.host, port=cfg.http_port, grace=cfg.grace, closing=lambda: not serving.is_serving()
+        onion.app,
+        host=cfg.host,
+        port=cfg.http_port,
+        grace=cfg.grace,
+        closing=lambda: not serving.is_serving(),
+        limits=cfg.edge.http,
+        on_refused=on_refused,
+        trusted_proxies=cfg.edge.trusted_proxies,
     )
     logger.info(f"{service} serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"})
     # The shutdown order is the order of `add`: stop on a signal, report not serving, leave Consul, keep serving

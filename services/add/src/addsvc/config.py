@@ -27,6 +27,7 @@
 | ADD_SHED_INITIAL_LIMIT | 64 | requests in flight allowed before any is learned |
 | ADD_SHED_MIN_LIMIT, ADD_SHED_MAX_LIMIT | 4, 2000 | bounds of the learned limit (requests in flight) |
 | ADD_SHED_RETRY_AFTER | 1 | seconds a shed request's Retry-After asks for |
+| ADD_HTTP_*, ADD_GRPC_*, ADD_TRUSTED_PROXIES | see kit.edge | wire limits and trusted proxies (README) |
 | ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
 | ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (x-api-key header, else address) |
 | ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |
@@ -45,6 +46,7 @@ from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH
 from kit import env as e
 from kit import log as kitlog
 from kit import overload, ratelimit
+from kit.edge import Edge
 from kit.env import ConfigError
 from kit.sd.consul import ConsulConfig, read_consul_config
 from kit.sd.lb import BreakerSettings, Policy
@@ -86,6 +88,7 @@ class Config:
     trim: Policy = field(default_factory=Policy)
     grace: float = 10.0
     drain_delay: float = 1.0
+    edge: Edge = field(default_factory=Edge)
     trim_instances: tuple[str, ...] = ()
     log: kitlog.Config = field(default_factory=kitlog.Config)
     consul: ConsulConfig = field(default_factory=ConsulConfig)
@@ -110,6 +113,7 @@ class Config:
             trim=trim_policy(env),
             grace=e.seconds("ADD_GRACE", 10.0, env=env),
             drain_delay=e.seconds("ADD_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
+            edge=Edge.from_env("ADD", env),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
             shed=overload.read_config(SERVICE, os.environ if env is None else env),
             ratelimits=_ratelimits(env),

@@ -11,6 +11,7 @@
 | TRIM_REQUEST_TIMEOUT | 2 | seconds each request may take (504 / DEADLINE_EXCEEDED past it) |
 | TRIM_GRACE | 10 | seconds from SIGTERM to stopping: the drain delay, then in-flight requests finish |
 | TRIM_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
+| TRIM_HTTP_*, TRIM_GRPC_*, TRIM_TRUSTED_PROXIES | see kit.edge | wire limits and trusted proxies (README) |
 | TRIM_RATELIMIT_TRIMSPACE | unset | `<rate>/<burst>` for all callers; `_PER_CLIENT` and `_MODE` as for add |
 | LOG_FORMAT, LOG_LEVEL | console on a terminal, else json; INFO | kit.log's variables |
 | CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN | 127.0.0.1:8500, unset | Consul's own variables |
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 
 from kit import env as e
 from kit import log as kitlog
+from kit.edge import Edge
 from kit.sd.consul import ConsulConfig, read_consul_config
 
 
@@ -40,6 +42,7 @@ class Config:
     request_timeout: float = 2.0
     grace: float = 10.0
     drain_delay: float = 1.0
+    edge: Edge = field(default_factory=Edge)
     delay: float = 0.0
     log: kitlog.Config = field(default_factory=kitlog.Config)
     consul: ConsulConfig = field(default_factory=ConsulConfig)
@@ -59,6 +62,7 @@ class Config:
             request_timeout=e.seconds("TRIM_REQUEST_TIMEOUT", 2.0, env=env),
             grace=e.seconds("TRIM_GRACE", 10.0, env=env),
             drain_delay=e.seconds("TRIM_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
+            edge=Edge.from_env("TRIM", env),
             delay=delay,
             log=kitlog.read_config(env),
             consul=read_consul_config(env),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kit.transport.http.wire import HttpLimits, OnRefused, limited_protocol
 
 
 class _QuietUvicorn(uvicorn.Server):
@@ -60,6 +62,10 @@ class HttpServer:
     With `closing`, every response sent while `closing()` is true closes its connection (see
     `close_connections_while`): pass "not serving" so a draining instance sheds its keep-alive connections
     gracefully before it stops listening.
+
+    `limits` bound what each client may send and hold (see `kit.transport.http.wire`), `on_refused` hears of each
+    request refused there. Forwarding headers (`X-Forwarded-For`, `X-Forwarded-Proto`) are believed only from the
+    addresses or networks in `trusted_proxies`; by default from none, so the client is always the TCP peer.
     """
 
     def __init__(
@@ -70,7 +76,11 @@ class HttpServer:
         port: int = 0,
         grace: float = 10.0,
         closing: Callable[[], bool] | None = None,
+        limits: HttpLimits | None = None,
+        on_refused: OnRefused | None = None,
+        trusted_proxies: Sequence[str] = (),
     ) -> None:
+        limits = limits or HttpLimits()
         self.socket = bind_socket(host, port)
         self.host = host
         self.port: int = self.socket.getsockname()[1]
@@ -81,6 +91,11 @@ class HttpServer:
             lifespan="off",
             timeout_graceful_shutdown=max(1, round(grace)),
             server_header=False,
+            # Edge limits: kept here, apart from the drain settings above.
+            http=limited_protocol(limits, on_refused=on_refused),
+            timeout_keep_alive=limits.keepalive_seconds,
+            proxy_headers=bool(trusted_proxies),
+            forwarded_allow_ips=list(trusted_proxies) or None,
         )
         self._server = _QuietUvicorn(config)
 

@@ -9,7 +9,7 @@ from kit.transport.grpc.errors import (
     trailing_metadata,
 )
 from kit.transport.grpc.health import Health
-from kit.transport.grpc.serve import DEFAULT_OPTIONS, MAX_MESSAGE_BYTES, start_server
+from kit.transport.grpc.serve import DEFAULT_OPTIONS, MAX_MESSAGE_BYTES, GrpcLimits, start_server
 from kit.transport.grpc.server import service_handler, unary
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "KIT_ERROR_KEY",
     "MAX_MESSAGE_BYTES",
     "RETRY_AFTER_KEY",
+    "GrpcLimits",
     "Health",
     "client_endpoint",
     "from_rpc_error",

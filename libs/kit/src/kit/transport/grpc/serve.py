@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -23,6 +24,36 @@ DEFAULT_OPTIONS: tuple[tuple[str, Any], ...] = (
 """Server options `start_server` sets unless its `options` name the same key."""
 
 
+@dataclass(frozen=True, slots=True)
+class GrpcLimits:
+    """What one gRPC client may send and hold, as grpc core enforces it."""
+
+    max_metadata_bytes: int = 16384
+    """Request metadata (headers) of one call; past it the call fails with RESOURCE_EXHAUSTED."""
+    max_concurrent_streams: int = 100
+    """Calls one connection may have open at once; more wait for a free stream."""
+    min_ping_interval: float = 10.0
+    """Seconds a client must leave between keepalive pings; one that pings faster, or pings with no call open, is
+    sent GOAWAY (`too_many_pings`) after two strikes."""
+    max_connection_idle: float = 300.0
+    """Seconds a connection with no call open is kept before the server closes it (GOAWAY)."""
+    max_connections: int = 1000
+    """Open connections; a connection past it is closed at once."""
+
+    def options(self) -> tuple[tuple[str, Any], ...]:
+        """The grpc core channel arguments that enforce these limits."""
+        return (
+            ("grpc.max_metadata_size", self.max_metadata_bytes),
+            ("grpc.absolute_max_metadata_size", self.max_metadata_bytes),
+            ("grpc.max_concurrent_streams", self.max_concurrent_streams),
+            ("grpc.http2.min_ping_interval_without_data_ms", round(self.min_ping_interval * 1000)),
+            ("grpc.http2.max_ping_strikes", 2),
+            ("grpc.keepalive_permit_without_calls", 0),
+            ("grpc.max_connection_idle_ms", round(self.max_connection_idle * 1000)),
+            ("grpc.max_allowed_incoming_connections", self.max_connections),
+        )
+
+
 async def start_server(
     handlers: Sequence[grpc.GenericRpcHandler[Any, Any]],
     *,
@@ -30,6 +61,7 @@ async def start_server(
     port: int = 0,
     health: Health | None = None,
     reflection: Sequence[str] = (),
+    limits: GrpcLimits | None = None,
     options: Sequence[tuple[str, Any]] = (),
 ) -> tuple[grpc.aio.Server, int]:
     """Builds, binds and starts a server; returns it and the port it listens on (`port=0` takes any free one).
@@ -37,9 +69,12 @@ async def start_server(
     Raises OSError when the address cannot be bound (a port in use is refused, not shared).
 
     `health` adds the standard health service; `reflection` names the services grpcurl and Postman may discover
-    (health and reflection themselves are always listed). Stop the server with `await server.stop(grace)`.
+    (health and reflection themselves are always listed). `limits` (the defaults of `GrpcLimits` when not given)
+    bound what each client may send and hold; `options` may still override any key. Stop the server with
+    `await server.stop(grace)`.
     """
     chosen = dict(DEFAULT_OPTIONS)
+    chosen.update((limits or GrpcLimits()).options())
     chosen.update(options)
     server = grpc.aio.server(handlers=list(handlers), options=list(chosen.items()))
     names = list(reflection)

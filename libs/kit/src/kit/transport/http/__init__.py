@@ -11,6 +11,7 @@ from kit.transport.http.decode import DecodeRequest, EncodeResponse, Int64, desc
 from kit.transport.http.error_encoder import ErrorBody, ErrorEncoder, default_error_encoder
 from kit.transport.http.ops import HealthBody, add_health_route, add_metrics_route
 from kit.transport.http.server import RawRoute, add_route
+from kit.transport.http.wire import HttpLimits, OnRefused, limited_protocol
 
 __all__ = [
     "DecodeRequest",
@@ -18,7 +19,9 @@ __all__ = [
     "ErrorBody",
     "ErrorEncoder",
     "HealthBody",
+    "HttpLimits",
     "Int64",
+    "OnRefused",
     "RawRoute",
     "add_health_route",
     "add_metrics_route",
@@ -27,6 +30,7 @@ __all__ = [
     "default_error_encoder",
     "describe_errors",
     "error_from_response",
+    "limited_protocol",
     "model_decoder",
     "new_app",
 ]
