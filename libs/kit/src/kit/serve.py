@@ -5,6 +5,7 @@ bad configuration before anything starts. Each service's main.py keeps what is i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -20,7 +21,7 @@ from kit import log as kitlog
 from kit import run as kitrun
 from kit import tracing as kittracing
 from kit.edge import Edge
-from kit.endpoint import Middleware, chain
+from kit.endpoint import Middleware, Rejected, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
 from kit.overload import Shedder, shedding
@@ -32,7 +33,7 @@ from kit.sd.consul import ConsulConfig, Registrar, Registration
 from kit.sd.consul import client as consul_client
 from kit.tracing import Tracing
 from kit.transport.grpc import Health, start_server
-from kit.transport.http import OnRefused
+from kit.transport.http import OnRefused, report_refusals
 
 S = TypeVar("S")
 C = TypeVar("C", bound="Configured")
@@ -78,6 +79,15 @@ class Configured(Protocol):
     def log(self) -> kitlog.Config: ...
 
 
+def observed(*, service: str, metrics: Metrics, logger: logging.Logger) -> Callable[[str], Middleware[Any, Any]]:
+    """What sees every request of a method: its metrics (outermost) and its request log line."""
+
+    def middleware(method: str) -> Middleware[Any, Any]:
+        return chain(metrics.endpoint(method), kitlog.endpoint_logging(logger, service=service, method=method))
+
+    return middleware
+
+
 def endpoint_middleware(
     *, service: str, metrics: Metrics, logger: logging.Logger, env: Mapping[str, str] = os.environ
 ) -> Callable[[str], Middleware[Any, Any]]:
@@ -104,6 +114,56 @@ def endpoint_middleware(
     return middleware
 
 
+def rejections(*, service: str, metrics: Metrics, logger: logging.Logger) -> Callable[[str], Rejected]:
+    """For each method, what records a request refused while decoding: the same metrics and request log line as a
+    request the endpoint served, with the refusal's outcome, so a malformed request is counted and logged too."""
+    observe = observed(service=service, metrics=metrics, logger=logger)
+
+    def for_method(method: str) -> Rejected:
+        middleware = observe(method)
+
+        async def record(exc: Exception) -> None:
+            async def refuse(_: Any) -> Any:
+                raise exc
+
+            # The refusal comes back out, counted and logged; the transport answers it.
+            with contextlib.suppress(Exception):
+                await middleware(refuse)(None)
+
+        return record
+
+    return for_method
+
+
+UNROUTED = "unrouted"
+"""The `method` label of HTTP requests refused before any route: on the wire, unknown path, method not allowed."""
+
+_REFUSED_OUTCOMES = {
+    400: "invalid_argument",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "timeout",
+    413: "too_large",
+    414: "too_large",
+    431: "too_large",
+    503: "overloaded",
+}
+
+
+def refusals(*, service: str, metrics: Metrics, logger: logging.Logger) -> OnRefused:
+    """What records an HTTP request refused before any route (see `UNROUTED`): counted in kit_requests_total and
+    logged as a request line, with an outcome named after its status."""
+    counters = metrics.families.requests
+
+    def refused(status: int, message: str) -> None:
+        outcome = _REFUSED_OUTCOMES.get(status, "invalid_argument")
+        counters.labels(service, UNROUTED, "http", outcome).inc()
+        extra = {"service": service, "method": UNROUTED, "transport": "http", "outcome": outcome, "status": status}
+        logger.info(kitlog.EVENT, extra={**extra, "error": message})
+
+    return refused
+
+
 async def serve(
     onion: Onion[Any],
     *,
@@ -114,11 +174,13 @@ async def serve(
     logger: logging.Logger,
     closers: Sequence[Callable[[], Awaitable[None]]] = (),
     stop: asyncio.Event | None = None,
+    metrics: Metrics,
     on_refused: OnRefused | None = None,
 ) -> None:
     """Serves `onion` until a signal (or `stop`): gRPC with health and reflection for `grpc_service`, HTTP, and a
     registration in Consul (`cfg.register`) under `service` with a gRPC check; then shuts down in order.
-    Both servers keep to `cfg.edge`'s limits; `on_refused` hears of each HTTP request refused on the wire."""
+    Both servers keep to `cfg.edge`'s limits. Each HTTP request refused before a route (on the wire, 404, 405) goes
+    to `on_refused`, by default `refusals`, which counts it in `metrics` and logs it."""
     health = Health([grpc_service])
     serving.listen(health.set_serving)
     grpc_server, grpc_port = await start_server(
@@ -129,6 +191,8 @@ async def serve(
         reflection=[grpc_service],
         limits=cfg.edge.grpc,
     )
+    on_refused = on_refused or refusals(service=service, metrics=metrics, logger=logger)
+    report_refusals(onion.app, on_refused)
     http = HttpServer(
         onion.app,
         host=cfg.host,
@@ -184,7 +248,9 @@ def configure(service: str, load: Callable[[], C], *, methods: Sequence[str] = (
     except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
         print(f"{service}svc: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    kitlog.configure(service=service, fmt=cfg.log.fmt, level=cfg.log.level)
+    # In a JSON log, what gRPC core writes in C to descriptor 2 becomes JSON lines too; call this once, from main.
+    stream = kitlog.capture_native_stderr(service=service) if cfg.log.fmt == "json" else None
+    kitlog.configure(service=service, fmt=cfg.log.fmt, level=cfg.log.level, stream=stream)
     return cfg, tracing
 
 

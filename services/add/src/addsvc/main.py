@@ -74,6 +74,7 @@ def build(
         sum_endpoint=middleware("Sum")(make_sum_endpoint(svc)),
         concat_endpoint=middleware("Concat")(make_concat_endpoint(svc)),
     )
+    rejected = kitserve.rejections(service=SERVICE, metrics=metrics, logger=logger)
     app = http_transport.make_app(
         endpoints,
         is_serving=serving.is_serving,
@@ -81,8 +82,10 @@ def build(
         max_body_bytes=cfg.max_body_bytes,
         timeout=cfg.request_timeout,
         tracer=tracer,
+        rejected=rejected,
     )
-    return Onion(endpoints, app, grpc_transport.handlers(endpoints, timeout=cfg.request_timeout, tracer=tracer))
+    grpc_handlers = grpc_transport.handlers(endpoints, timeout=cfg.request_timeout, tracer=tracer, rejected=rejected)
+    return Onion(endpoints, app, grpc_handlers)
 
 
 def trim_instancer(cfg: Config) -> FixedInstancer | ConsulInstancer:
@@ -110,6 +113,7 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
         cfg=cfg,
         serving=serving,
         logger=logger,
+        metrics=metrics,
         closers=(trim.close, instancer.stop, tracing.close),
         stop=stop,
     )

@@ -43,6 +43,7 @@ def build(
     if cfg.delay > 0:
         svc = delayed(cfg.delay)(svc)
     middleware = kitserve.endpoint_middleware(service=SERVICE, metrics=metrics, logger=logger, env=env)
+    rejected = kitserve.rejections(service=SERVICE, metrics=metrics, logger=logger)
     endpoints = Set.build(svc, middleware=middleware)
     app = http_transport.make_app(
         endpoints,
@@ -51,8 +52,10 @@ def build(
         max_body_bytes=cfg.max_body_bytes,
         timeout=cfg.request_timeout,
         tracer=tracer,
+        rejected=rejected,
     )
-    return Onion(endpoints, app, grpc_transport.handlers(endpoints, timeout=cfg.request_timeout, tracer=tracer))
+    grpc_handlers = grpc_transport.handlers(endpoints, timeout=cfg.request_timeout, tracer=tracer, rejected=rejected)
+    return Onion(endpoints, app, grpc_handlers)
 
 
 async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Tracing | None = None) -> None:
@@ -69,6 +72,7 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
         cfg=cfg,
         serving=serving,
         logger=logger,
+        metrics=metrics,
         closers=(tracing.close,),
         stop=stop,
     )

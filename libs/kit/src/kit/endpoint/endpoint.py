@@ -24,6 +24,9 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 """The integer range every kit transport carries (protobuf `int64`): services check results against it."""
 
+Rejected: TypeAlias = Callable[[Exception], Awaitable[None]]
+"""Told of a request a transport refused before its endpoint ran (malformed, too large), to count and log it."""
+
 
 def chain(outer: Middleware[Req, Resp], *others: Middleware[Req, Resp]) -> Middleware[Req, Resp]:
     """Composes middlewares so that the first one given is the outermost: it sees the request first."""

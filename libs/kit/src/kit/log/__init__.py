@@ -13,6 +13,7 @@ from kit.log.configure import (
     read_config,
 )
 from kit.log.middleware import EVENT, endpoint_logging
+from kit.log.native import capture_native_stderr
 
 __all__ = [
     "DEFAULT_FORMAT",
@@ -21,6 +22,7 @@ __all__ = [
     "FORMATS",
     "Config",
     "Format",
+    "capture_native_stderr",
     "configure",
     "endpoint_logging",
     "from_env",

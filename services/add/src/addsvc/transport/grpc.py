@@ -6,6 +6,7 @@ addsvc does; every other failure is a gRPC status.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -13,6 +14,7 @@ from opentelemetry.trace import Tracer
 
 from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
 from addsvc.pb import add_pb2
+from kit.endpoint import Rejected
 from kit.errors import BusinessError
 from kit.transport.grpc import service_handler, unary
 
@@ -45,9 +47,13 @@ def _concat_error(exc: BusinessError) -> add_pb2.ConcatReply:
 
 
 def handlers(
-    endpoints: Set, *, timeout: float | None = None, tracer: Tracer | None = None
+    endpoints: Set,
+    *,
+    timeout: float | None = None,
+    tracer: Tracer | None = None,
+    rejected: Callable[[str], Rejected] | None = None,
 ) -> list[grpc.GenericRpcHandler[Any, Any]]:
-    """The gRPC handlers that serve `endpoints`."""
+    """The gRPC handlers that serve `endpoints`; `rejected` records, per method, calls refused while decoding."""
     methods = {
         "Sum": unary(
             endpoints.sum_endpoint,
@@ -56,6 +62,7 @@ def handlers(
             encode=_encode_sum,
             encode_business_error=_sum_error,
             timeout=timeout,
+            on_rejected=rejected("Sum") if rejected else None,
         ),
         "Concat": unary(
             endpoints.concat_endpoint,
@@ -64,6 +71,7 @@ def handlers(
             encode=_encode_concat,
             encode_business_error=_concat_error,
             timeout=timeout,
+            on_rejected=rejected("Concat") if rejected else None,
         ),
     }
     return [service_handler(SERVICE, methods, tracer=tracer)]

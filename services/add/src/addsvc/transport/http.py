@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, StrictStr
 
 from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
+from kit.endpoint import Rejected
 from kit.transport.http import Int64, add_health_route, add_metrics_route, add_route, model_decoder, new_app
 
 
@@ -55,8 +56,10 @@ def make_app(
     timeout: float | None = None,
     version: str = "0.1.0",
     tracer: Tracer | None = None,
+    rejected: Callable[[str], Rejected] | None = None,
 ) -> FastAPI:
-    """The HTTP API of add: /sum, /concat, /health, /metrics, /docs, /openapi.json."""
+    """The HTTP API of add: /sum, /concat, /health, /metrics, /docs, /openapi.json. `rejected` records, per
+    method, the requests refused while decoding."""
     app = new_app(
         title="add",
         version=version,
@@ -76,6 +79,7 @@ def make_app(
         statuses=(400, 413, 429, 500, 504),
         operation_id="sum",
         tracer=tracer,
+        on_rejected=rejected("Sum") if rejected else None,
     )
     add_route(
         app,
@@ -91,6 +95,7 @@ def make_app(
         statuses=(400, 413, 429, 500, 503, 504),
         operation_id="concat",
         tracer=tracer,
+        on_rejected=rejected("Concat") if rejected else None,
     )
     add_health_route(app, is_serving)
     add_metrics_route(app, registry)

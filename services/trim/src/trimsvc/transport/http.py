@@ -10,6 +10,7 @@ from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, StrictStr
 
+from kit.endpoint import Rejected
 from kit.transport.http import add_health_route, add_metrics_route, add_route, model_decoder, new_app
 from trimsvc.endpoints import Set, TrimRequest, TrimResponse
 
@@ -40,8 +41,10 @@ def make_app(
     timeout: float | None = None,
     version: str = "0.1.0",
     tracer: Tracer | None = None,
+    rejected: Callable[[str], Rejected] | None = None,
 ) -> FastAPI:
-    """The HTTP API of trim: /trim, /health, /metrics, /docs, /openapi.json."""
+    """The HTTP API of trim: /trim, /health, /metrics, /docs, /openapi.json. `rejected` records, per
+    method, the requests refused while decoding."""
     app = new_app(title="trim", version=version, description="Removes every space (U+0020) from a string.")
     add_route(
         app,
@@ -57,6 +60,7 @@ def make_app(
         statuses=(400, 413, 429, 500, 504),
         operation_id="trimSpace",
         tracer=tracer,
+        on_rejected=rejected("TrimSpace") if rejected else None,
     )
     add_health_route(app, is_serving)
     add_metrics_route(app, registry)

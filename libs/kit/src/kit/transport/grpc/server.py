@@ -18,7 +18,7 @@ from google.protobuf.message import DecodeError, Message
 from opentelemetry.trace import Tracer
 
 from kit import tracing
-from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Req, Resp, request_scope
+from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Rejected, Req, Resp, request_scope
 from kit.errors import BusinessError, InvalidArgument, as_kit_error, is_logged
 from kit.transport.deadline import call_within_deadline
 from kit.transport.grpc.errors import details, to_status, trailing_metadata
@@ -40,13 +40,15 @@ def unary(
     encode: Callable[[Resp], PbResp],
     encode_business_error: Callable[[BusinessError], PbResp] | None = None,
     timeout: float | None = None,
+    on_rejected: Rejected | None = None,
 ) -> grpc.RpcMethodHandler[Any, Any]:
     """Serves `endpoint` as a unary-unary gRPC method.
 
     `decode` turns the protobuf request into the endpoint's request (raising InvalidArgument for bad input),
     `encode` the endpoint's response into the protobuf reply. With `encode_business_error`, a BusinessError
     becomes an OK reply (go-kit's addsvc puts it in the reply's `err`); without it, INVALID_ARGUMENT. `timeout`
-    caps the time one call may take, on top of the caller's own deadline.
+    caps the time one call may take, on top of the caller's own deadline. A call refused while decoding never
+    reaches the endpoint's middlewares: `on_rejected` is told of it, to count and log it.
     """
     parse = request_type.FromString
 
@@ -60,6 +62,11 @@ def unary(
             context.set_trailing_metadata(echo)
             try:
                 request = decode(_parse(parse, raw))
+            except Exception as exc:
+                if on_rejected is not None:
+                    await on_rejected(exc)
+                await _abort(context, exc, echo)
+            try:
                 if timeout is None:
                     # The caller's deadline needs no timer here: grpc cancels this task when it passes.
                     response = await endpoint(request)

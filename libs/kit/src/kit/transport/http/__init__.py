@@ -5,7 +5,7 @@ Server: `new_app` makes the app, `add_route` puts an endpoint on it (body limit,
 `client_endpoint` turns a route of another service into an Endpoint, errors mapped back to `kit.errors`.
 """
 
-from kit.transport.http.app import new_app
+from kit.transport.http.app import new_app, report_refusals
 from kit.transport.http.client import client_endpoint, error_from_response
 from kit.transport.http.decode import DecodeRequest, EncodeResponse, Int64, describe_errors, model_decoder
 from kit.transport.http.error_encoder import ErrorBody, ErrorEncoder, default_error_encoder
@@ -33,4 +33,5 @@ __all__ = [
     "limited_protocol",
     "model_decoder",
     "new_app",
+    "report_refusals",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
 import orjson
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -42,6 +43,18 @@ def new_app(*, title: str, version: str, description: str = "") -> KitApp:
     )
 
 
+def report_refusals(app: FastAPI, on_refused: Callable[[int, str], None]) -> None:
+    """Tells `on_refused` of each request the app refuses outside its routes (404, 405, FastAPI's validation), with
+    its status and message, so that those too are counted and logged."""
+    app.state.kit_on_refused = on_refused
+
+
+def _refused(request: Request, status: int, message: str) -> None:
+    on_refused = getattr(request.app.state, "kit_on_refused", None)
+    if on_refused is not None:
+        on_refused(status, message)
+
+
 def _error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     return Response(orjson.dumps({"error": message}), status, headers, JSON_MEDIA_TYPE)
 
@@ -49,12 +62,15 @@ def _error(status: int, message: str, headers: Mapping[str, str] | None = None) 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else HTTPStatus(exc.status_code).phrase
+    _refused(request, exc.status_code, detail)
     return _error(exc.status_code, detail, exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return _error(400, describe_errors(list(exc.errors()), strip_prefix=("body",)))
+    message = describe_errors(list(exc.errors()), strip_prefix=("body",))
+    _refused(request, 400, message)
+    return _error(400, message)
 
 
 async def _kit_error(request: Request, exc: Exception) -> Response:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kit import tracing
-from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Req, Resp, request_scope
+from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Rejected, Req, Resp, request_scope
 from kit.transport.deadline import call_within_deadline
 from kit.transport.http.body import JSON_MEDIA_TYPE, parse_json, read_body
 from kit.transport.http.decode import DecodeRequest, EncodeResponse
@@ -55,6 +55,7 @@ def add_route(
     operation_id: str | None = None,
     timeout: float | None = None,
     tracer: Tracer | None = None,
+    on_rejected: Rejected | None = None,
 ) -> None:
     """Serves `endpoint` at `method path`.
 
@@ -81,11 +82,16 @@ def add_route(
             transport="http",
             client=headers.get(API_KEY_HEADER) or peer,
         ) as rid:
+            decoded = False
             try:
                 body = await read(max_body_bytes)
                 value = None if allows_empty and not body else parse_json(body)
-                content = orjson.dumps(encode(await call_within_deadline(endpoint, decode(value))))
+                call = decode(value)
+                decoded = True
+                content = orjson.dumps(encode(await call_within_deadline(endpoint, call)))
             except Exception as exc:
+                if not decoded and on_rejected is not None:
+                    await on_rejected(exc)
                 status, error_body, extra = error_encoder(exc)
                 return status, orjson.dumps(error_body), {REQUEST_ID_HEADER: rid, **extra}
         return 200, content, {REQUEST_ID_HEADER: rid}
