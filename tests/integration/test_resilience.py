@@ -143,15 +143,20 @@ def test_rate_limit_per_client(consul_env: dict[str, str], two_trims: list[Servi
         tmp_path, env={**consul_env, "ADD_RATELIMIT_SUM_PER_CLIENT": "2/4", "ADD_RATELIMIT_CONCAT": "1/1"}
     ).start()
     try:
-        with httpx.Client(base_url=add.http_url, timeout=5) as client:
-            noisy = [client.post("/sum", json={"a": 1, "b": 1}, headers={"x-api-key": "noisy"}) for _ in range(12)]
-            quiet = [client.post("/sum", json={"a": 1, "b": 1}, headers={"x-api-key": "quiet"}) for _ in range(4)]
+        # Without authentication a client is its peer address (an x-api-key chooses nothing): two loopback sources.
+        other = httpx.HTTPTransport(local_address="127.0.0.2")
+        with (
+            httpx.Client(base_url=add.http_url, timeout=5) as client,
+            httpx.Client(base_url=add.http_url, timeout=5, transport=other) as quiet_client,
+        ):
+            noisy = [client.post("/sum", json={"a": 1, "b": 1}, headers={"x-api-key": f"k{i}"}) for i in range(12)]
+            quiet = [quiet_client.post("/sum", json={"a": 1, "b": 1}) for _ in range(4)]
             limited = [r for r in noisy if r.status_code == 429]
             assert {r.status_code for r in noisy} == {200, 429}
             assert [r.status_code for r in quiet] == [200] * 4
             assert all(r.json()["error"] and int(r.headers["retry-after"]) >= 1 for r in limited)
             time.sleep(int(limited[-1].headers["retry-after"]))
-            assert client.post("/sum", json={"a": 1, "b": 1}, headers={"x-api-key": "noisy"}).status_code == 200
+            assert client.post("/sum", json={"a": 1, "b": 1}).status_code == 200
             concat = [client.post("/concat", json={"a": "a", "b": "b"}).status_code for _ in range(3)]
             assert concat[0] == 200
             assert 429 in concat
@@ -161,7 +166,7 @@ def test_rate_limit_per_client(consul_env: dict[str, str], two_trims: list[Servi
             codes = []
             for _ in range(10):
                 try:
-                    stub.Sum(add_pb2.SumRequest(a=1, b=2), metadata=(("x-api-key", "grpc-client"),))
+                    stub.Sum(add_pb2.SumRequest(a=1, b=2))
                     codes.append(grpc.StatusCode.OK)
                 except grpc.RpcError as exc:
                     codes.append(exc.code())

@@ -96,6 +96,34 @@ class RateLimited(KitError):
         return {"Retry-After": str(retry_after_seconds(self.retry_after))}
 
 
+class Unauthenticated(KitError):
+    """The request carries no credentials, or ones that do not verify (bad signature, expired, wrong audience).
+    `challenge` is what HTTP's `WWW-Authenticate` answers with: the schemes the server accepts."""
+
+    code = "unauthenticated"
+    http_status = HTTPStatus.UNAUTHORIZED
+    grpc_status = "UNAUTHENTICATED"
+    log_level = logging.INFO
+    failure = False
+
+    def __init__(self, message: str, *, challenge: str = "Bearer") -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": self.challenge}
+
+
+class PermissionDenied(KitError):
+    """The caller is who it says, but may not do this (a required scope is missing)."""
+
+    code = "permission_denied"
+    http_status = HTTPStatus.FORBIDDEN
+    grpc_status = "PERMISSION_DENIED"
+    log_level = logging.INFO
+    failure = False
+
+
 class Unavailable(KitError):
     """A dependency cannot be reached: no instance, circuit open, retries spent, connection refused.
 
@@ -228,7 +256,9 @@ __all__ = [
     "KitError",
     "Overloaded",
     "PayloadTooLarge",
+    "PermissionDenied",
     "RateLimited",
+    "Unauthenticated",
     "Unavailable",
     "as_kit_error",
     "calling",

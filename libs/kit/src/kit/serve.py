@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from kit import log as kitlog
 from kit import run as kitrun
 from kit import tracing as kittracing
+from kit.auth import AuthConfig
 from kit.edge import Edge
 from kit.endpoint import Middleware, Rejected, chain
 from kit.env import ConfigError
@@ -89,12 +90,18 @@ def observed(*, service: str, metrics: Metrics, logger: logging.Logger) -> Calla
 
 
 def endpoint_middleware(
-    *, service: str, metrics: Metrics, logger: logging.Logger, env: Mapping[str, str] = os.environ
+    *,
+    service: str,
+    metrics: Metrics,
+    logger: logging.Logger,
+    env: Mapping[str, str] = os.environ,
+    auth: AuthConfig | None = None,
 ) -> Callable[[str], Middleware[Any, Any]]:
     """The middleware stack of each method: metrics outermost (so refusals are counted), load shedding (one
     shedder for the whole service, `<SERVICE>_SHED_*`; shed requests are counted, not logged one by one: under
-    overload a log line each would be work added), the request log line, then the rate limit the environment asks
-    for (`<SERVICE>_RATELIMIT_<METHOD>...`), if any."""
+    overload a log line each would be work added), the request log line, authentication when `auth` turns it on
+    (so the rate limit below keys on the verified identity), then the rate limit the environment asks for
+    (`<SERVICE>_RATELIMIT_<METHOD>...`), if any."""
     # --- load shedding (issue 10 item 4): one shedder per service, learning from every method ---
     shedder = Shedder.on_loop(read_shed_config(service, env))
     metrics.shedder_gauges(limit=shedder.limit, lag=shedder.lag)
@@ -106,6 +113,8 @@ def endpoint_middleware(
             shedding(shedder, on_shed=metrics.shed_counter(method)),
             kitlog.endpoint_logging(logger, service=service, method=method),
         ]
+        if auth is not None and auth.enabled:
+            stack.append(auth.middleware())
         limit = ratelimit_from_env(service, method, env, on_reject=metrics.ratelimit_rejected(method))
         if limit is not None:
             stack.append(limit)

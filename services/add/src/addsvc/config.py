@@ -29,7 +29,8 @@
 | ADD_SHED_RETRY_AFTER | 1 | seconds a shed request's Retry-After asks for |
 | ADD_HTTP_*, ADD_GRPC_*, ADD_TRUSTED_PROXIES | see kit.edge | wire limits and trusted proxies (README) |
 | ADD_RATELIMIT_SUM, ADD_RATELIMIT_CONCAT | unset | `<rate>/<burst>` for all callers (`1/1`: one per second) |
-| ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (x-api-key header, else address) |
+| ADD_RATELIMIT_<M>_PER_CLIENT | unset | a bucket per client (the authenticated identity, else the peer address) |
+| ADD_AUTH, ADD_AUTH_* | off | `jwt`, `basic` or `jwt,basic` requires credentials on /sum and /concat (README) |
 | ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |
 | LOG_FORMAT, LOG_LEVEL | console on a terminal, else json; INFO | kit.log's variables |
 | CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN | 127.0.0.1:8500, unset | Consul's own variables |
@@ -46,6 +47,7 @@ from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH
 from kit import env as e
 from kit import log as kitlog
 from kit import overload, ratelimit
+from kit.auth import AuthConfig
 from kit.edge import Edge
 from kit.env import ConfigError
 from kit.sd.consul import ConsulConfig, read_consul_config
@@ -89,6 +91,7 @@ class Config:
     grace: float = 10.0
     drain_delay: float = 1.0
     edge: Edge = field(default_factory=Edge)
+    auth: AuthConfig = field(default_factory=AuthConfig)
     trim_instances: tuple[str, ...] = ()
     log: kitlog.Config = field(default_factory=kitlog.Config)
     consul: ConsulConfig = field(default_factory=ConsulConfig)
@@ -114,6 +117,7 @@ class Config:
             grace=e.seconds("ADD_GRACE", 10.0, env=env),
             drain_delay=e.seconds("ADD_DRAIN_DELAY", 1.0, env=env, allow_zero=True),
             edge=Edge.from_env("ADD", env),
+            auth=AuthConfig.from_env("ADD", env),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
             shed=overload.read_config(SERVICE, os.environ if env is None else env),
             ratelimits=_ratelimits(env),

@@ -67,6 +67,7 @@ def build(
             metrics.endpoint(method),  # outermost: every request counted and timed, refused ones too
             overload.shedding(shedder, on_shed=metrics.shed_counter(method)),  # before any work; not logged each
             kitlog.endpoint_logging(logger, service=SERVICE, method=method),
+            cfg.auth.middleware(),  # before the rate limit, which then keys on the verified identity
             ratelimit.limit(cfg.ratelimits[method], on_reject=metrics.ratelimit_rejected(method)),
         )
 

@@ -1,8 +1,9 @@
 """Endpoints, middlewares and request-scoped data: the layer every other part of the kit builds on."""
 
 from kit.endpoint.context import (
-    API_KEY_HEADER,
     REQUEST_ID_HEADER,
+    authenticated,
+    authorization,
     client,
     deadline,
     new_request_id,
@@ -27,7 +28,6 @@ from kit.endpoint.endpoint import (
 )
 
 __all__ = [
-    "API_KEY_HEADER",
     "INT64_MAX",
     "INT64_MIN",
     "REQUEST_ID_HEADER",
@@ -38,6 +38,8 @@ __all__ = [
     "Rejected",
     "Req",
     "Resp",
+    "authenticated",
+    "authorization",
     "chain",
     "client",
     "deadline",

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 REQUEST_ID_HEADER = "x-request-id"
 """The HTTP header and gRPC metadata key that carries the request id (lower case, as gRPC requires)."""
-
-API_KEY_HEADER = "x-api-key"
-"""The HTTP header and gRPC metadata key naming the caller for per-client limits; without it the peer does."""
 
 MAX_REQUEST_ID_LENGTH = 128
 
@@ -23,6 +22,7 @@ _request_id: ContextVar[str | None] = ContextVar("kit_request_id", default=None)
 _deadline: ContextVar[float | None] = ContextVar("kit_deadline", default=None)
 _transport: ContextVar[str] = ContextVar("kit_transport", default="local")
 _client: ContextVar[str | None] = ContextVar("kit_client", default=None)
+_authorization: ContextVar[str | None] = ContextVar("kit_authorization", default=None)
 
 
 def new_request_id() -> str:
@@ -55,8 +55,24 @@ def transport() -> str:
 
 
 def client() -> str | None:
-    """Who sent the current request, as a key a user controls: an API key when given, else the peer address."""
+    """Who sent the current request, as the key per-client limits use: the authenticated identity once
+    authentication has run (`authenticated`), else the peer address; never a claim the caller made unverified."""
     return _client.get()
+
+
+def authorization() -> str | None:
+    """The credentials the current request came with (its `Authorization` header or metadata), not yet verified."""
+    return _authorization.get()
+
+
+@contextmanager
+def authenticated(identity: str) -> Iterator[None]:
+    """Runs a block as the verified `identity`, which becomes the request's `client()`."""
+    token = _client.set(identity)
+    try:
+        yield
+    finally:
+        _client.reset(token)
 
 
 def remaining(now: float | None = None) -> float | None:
@@ -73,22 +89,41 @@ def request_scope(
     timeout: float | None = None,
     transport: str | None = None,
     client: str | None = None,
+    authorization: str | None = None,
 ) -> RequestScope:
     """Runs a block as one request: sets its id (made when missing), narrows its deadline to `timeout`, and
-    records the transport and the client it came from when given. `with` gives the request id.
+    records the transport, the client it came from and the credentials it carries (unverified) when given. `with`
+    gives the request id.
 
     A deadline only ever shrinks: a nested scope with a longer timeout keeps the outer one.
     """
-    return RequestScope(request_id, timeout, transport, client)
+    return RequestScope(request_id, timeout, transport, client, authorization)
 
 
 class RequestScope:
     """The context manager `request_scope` makes. A class rather than a `@contextmanager` generator: every request
     enters one, and a generator-based manager costs a generator and two resumptions more each time."""
 
-    __slots__ = ("_client", "_request_id", "_timeout", "_tokens", "_transport")
+    __slots__ = (
+        "_authorization",
+        "_authorization_token",
+        "_client",
+        "_request_id",
+        "_timeout",
+        "_tokens",
+        "_transport",
+    )
 
-    def __init__(self, request_id: str | None, timeout: float | None, transport: str | None, client: str | None):
+    def __init__(
+        self,
+        request_id: str | None,
+        timeout: float | None,
+        transport: str | None,
+        client: str | None,
+        authorization: str | None = None,
+    ):
+        self._authorization = authorization
+        self._authorization_token: Token[str | None] | None = None
         self._request_id = request_id
         self._timeout = timeout
         self._transport = transport
@@ -100,6 +135,8 @@ class RequestScope:
         id_token = _request_id.set(rid)
         transport_token = _transport.set(self._transport) if self._transport is not None else None
         client_token = _client.set(self._client) if self._client is not None else None
+        if self._authorization is not None:
+            self._authorization_token = _authorization.set(self._authorization)
         current = _deadline.get()
         if self._timeout is not None:
             candidate = time.monotonic() + max(0.0, self._timeout)
@@ -110,6 +147,8 @@ class RequestScope:
     def __exit__(self, *exc_info: object) -> None:
         id_token, transport_token, client_token, deadline_token = self._tokens
         _deadline.reset(deadline_token)
+        if self._authorization_token is not None:
+            _authorization.reset(self._authorization_token)
         if client_token is not None:
             _client.reset(client_token)
         if transport_token is not None:

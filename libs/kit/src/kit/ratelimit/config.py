@@ -6,7 +6,7 @@ becoming `_`: prefix `add` and method `Sum` give `ADD_RATELIMIT_SUM`):
 | variable                      | value                | meaning                                                  |
 |-------------------------------|----------------------|----------------------------------------------------------|
 | `P_RATELIMIT_M`               | `<rate>/<burst>`     | one bucket for all callers of the method                 |
-| `P_RATELIMIT_M_PER_CLIENT`    | `<rate>/<burst>`     | one bucket per client key (API key, else peer address)   |
+| `P_RATELIMIT_M_PER_CLIENT`    | `<rate>/<burst>`     | one bucket per client key (verified identity, else peer) |
 | `P_RATELIMIT_M_MODE`          | `error` or `delay`   | refuse at once (default) or wait within the deadline     |
 
 `<rate>` is requests per second, a number above 0 (`0.5` is one request every two seconds); `<burst>` is how many

@@ -2,7 +2,7 @@
 
 `Global` shares one bucket among all callers of a method. `PerClient` gives each client its own bucket, so one
 client over its limit neither slows nor refuses another. The client key is `kit.endpoint.client()`: the transports
-set it from the `x-api-key` header or metadata, else from the peer address.
+set it to the peer address, and `kit.auth` replaces it with the verified identity when authentication is on.
 """
 
 from __future__ import annotations

@@ -25,7 +25,9 @@ from kit.errors import (
     KitError,
     Overloaded,
     PayloadTooLarge,
+    PermissionDenied,
     RateLimited,
+    Unauthenticated,
     Unavailable,
     as_kit_error,
     parse_retry_after,
@@ -88,6 +90,10 @@ def from_rpc_error(err: grpc.aio.AioRpcError) -> KitError:
         return RateLimited(text, retry_after=retry_after)
     if status is grpc.StatusCode.INVALID_ARGUMENT:
         return BusinessError(text) if kit_code == BusinessError.code else InvalidArgument(text)
+    if status is grpc.StatusCode.UNAUTHENTICATED:
+        return Unauthenticated(text)
+    if status is grpc.StatusCode.PERMISSION_DENIED:
+        return PermissionDenied(text)
     if status is grpc.StatusCode.CANCELLED:
         # The caller's own cancellation never gets here (grpc raises CancelledError for it): the server or a closed
         # channel ended the call, so this instance is not answering.

@@ -18,10 +18,13 @@ from google.protobuf.message import DecodeError, Message
 from opentelemetry.trace import Tracer
 
 from kit import tracing
-from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Rejected, Req, Resp, request_scope
+from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Rejected, Req, Resp, request_scope
 from kit.errors import BusinessError, InvalidArgument, as_kit_error, is_logged
 from kit.transport.deadline import call_within_deadline
 from kit.transport.grpc.errors import details, to_status, trailing_metadata
+
+AUTHORIZATION_KEY = "authorization"
+"""The metadata key carrying credentials (`Bearer <jwt>`, `Basic <base64>`), as HTTP's header."""
 
 PbReq = TypeVar("PbReq", bound=Message)
 PbResp = TypeVar("PbResp", bound=Message)
@@ -53,9 +56,11 @@ def unary(
     parse = request_type.FromString
 
     async def handle(raw: bytes, context: ServicerContext) -> Message:
-        request_id, caller = _caller(context)
+        request_id, caller, authorization = _caller(context)
         limit = _min(timeout, context.time_remaining())
-        with request_scope(request_id=request_id, timeout=limit, transport="grpc", client=caller) as rid:
+        with request_scope(
+            request_id=request_id, timeout=limit, transport="grpc", client=caller, authorization=authorization
+        ) as rid:
             # The id goes back in the trailers, which are sent with the status anyway: initial metadata of its
             # own would cost a write and a poller wakeup of its own on every call.
             echo = ((REQUEST_ID_HEADER, rid),)
@@ -162,16 +167,17 @@ def _serialize(message: Message) -> bytes:
     return message.SerializeToString()
 
 
-def _caller(context: ServicerContext) -> tuple[str | None, str]:
-    """The incoming request id (if any) and who is calling: the API key when given, else the peer host."""
+def _caller(context: ServicerContext) -> tuple[str | None, str, str | None]:
+    """The incoming request id (if any), who is calling (its peer host; `kit.auth` replaces it with a verified
+    identity) and the `authorization` metadata, unverified."""
     request_id: str | None = None
-    api_key: str | None = None
+    authorization: str | None = None
     for key, value in context.invocation_metadata() or ():
         if key == REQUEST_ID_HEADER and isinstance(value, str):
             request_id = value
-        elif key == API_KEY_HEADER and isinstance(value, str):
-            api_key = value
-    return request_id, api_key or _peer_host(context.peer())
+        elif key == AUTHORIZATION_KEY and isinstance(value, str):
+            authorization = value
+    return request_id, _peer_host(context.peer()), authorization
 
 
 @functools.lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kit import tracing
-from kit.endpoint import API_KEY_HEADER, REQUEST_ID_HEADER, Endpoint, Rejected, Req, Resp, request_scope
+from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Rejected, Req, Resp, request_scope
 from kit.transport.deadline import call_within_deadline
 from kit.transport.http.body import JSON_MEDIA_TYPE, parse_json, read_body
 from kit.transport.http.decode import DecodeRequest, EncodeResponse
@@ -62,7 +62,8 @@ def add_route(
     Per request: the body is read with a limit of `max_body_bytes` (413 beyond), parsed with orjson and turned into
     a request by `decode` (400 when it does not fit); the endpoint runs in a `kit.endpoint.request_scope` with the
     `x-request-id` header's id (made when absent), a deadline of `timeout` seconds (cancelled and answered 504 when
-    it passes) and the client key (`x-api-key`, else the peer's host); `encode` gives the JSON answer. Any exception
+    it passes), the client key (the peer's host, replaced by the identity once `kit.auth` has verified one) and
+    the `Authorization` header for `kit.auth` to verify; `encode` gives the JSON answer. Any exception
     is answered as `error_encoder` says. Every answer echoes the request id in `x-request-id`.
 
     `request_model` and `response_model` only document the route in OpenAPI, with `statuses` (plus 413, 500, and
@@ -80,7 +81,8 @@ def add_route(
             request_id=headers.get(REQUEST_ID_HEADER),
             timeout=timeout,
             transport="http",
-            client=headers.get(API_KEY_HEADER) or peer,
+            client=peer,
+            authorization=headers.get("authorization"),
         ) as rid:
             decoded = False
             try:

@@ -1,0 +1,125 @@
+"""JWT (HS256; RS256 and ES256 from a JWKS) and Basic verification, and the middleware that requires them. PyJWT
+makes the tokens; keys are generated per run. About 1 s."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from kit.auth import BasicVerifier, JwtVerifier, authenticate, by_scheme
+from kit.endpoint import client, request_scope
+from kit.errors import PermissionDenied, Unauthenticated
+
+SECRET = "s" * 32
+NOW = int(time.time())
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"sub": "alice", "exp": NOW + 60, "aud": "add", "iss": "https://issuer", "scope": "sum"}
+    base.update(overrides)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def hs(**overrides: Any) -> str:
+    return jwt.encode(claims(**overrides), SECRET, algorithm="HS256")
+
+
+HS = JwtVerifier(secret=SECRET, audience="add", issuer="https://issuer", leeway=5, scope="sum")
+
+
+def test_a_good_hs256_token_gives_its_subject() -> None:
+    identity = HS(hs())
+    assert (identity.key, identity.scopes) == ("jwt:alice", frozenset({"sum"}))
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        (hs(exp=NOW - 60), "expired"),
+        (hs(nbf=NOW + 60), "not yet valid"),
+        (hs(aud="other"), "(?i)audience"),
+        (hs(iss="https://elsewhere"), "issuer"),
+        (hs(exp=None), "exp"),
+        (jwt.encode(claims(), "x" * 32, algorithm="HS256"), "(?i)signature"),
+        (jwt.encode(claims(), None, algorithm="none"), "alg value is not allowed"),
+        ("not.a.token", "invalid token"),
+    ],
+)
+def test_a_bad_token_is_unauthenticated(token: str, words: str) -> None:
+    with pytest.raises(Unauthenticated, match=words):
+        HS(token)
+
+
+def test_clock_skew_within_the_leeway_is_forgiven() -> None:
+    assert HS(hs(exp=NOW - 2, nbf=NOW + 2)).subject == "alice"
+
+
+def test_a_token_without_the_scope_is_permission_denied() -> None:
+    with pytest.raises(PermissionDenied, match="scope 'sum'"):
+        HS(hs(scope="concat"))
+
+
+def jwks(*keys: tuple[str, Any]) -> str:
+    entries = []
+    for kid, key in keys:
+        algorithm = RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) else ECAlgorithm
+        entry = json.loads(algorithm.to_jwk(key.public_key()))
+        entry["kid"] = kid
+        entries.append(entry)
+    return json.dumps({"keys": entries})
+
+
+def test_rs256_and_es256_tokens_verify_with_keys_from_a_jwks() -> None:
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    verifier = JwtVerifier(jwks=jwks(("r1", rsa_key), ("e1", ec_key)), audience="add")
+    rs = jwt.encode(claims(sub="bob"), rsa_key, algorithm="RS256", headers={"kid": "r1"})
+    es = jwt.encode(claims(sub="carol"), ec_key, algorithm="ES256", headers={"kid": "e1"})
+    assert (verifier(rs).subject, verifier(es).subject) == ("bob", "carol")
+    with pytest.raises(Unauthenticated, match="unknown key id"):
+        verifier(jwt.encode(claims(), rsa_key, algorithm="RS256", headers={"kid": "zz"}))
+    # A key set of public keys never accepts an HMAC token signed with one of them as the "secret".
+    with pytest.raises(Unauthenticated):
+        verifier(jwt.encode(claims(), SECRET, algorithm="HS256", headers={"kid": "r1"}))
+
+
+def basic(user: str, password: str) -> str:
+    return base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_basic_checks_user_and_password() -> None:
+    verifier = BasicVerifier({"ops": "pa55word"})
+    assert verifier(basic("ops", "pa55word")).key == "basic:ops"
+    for credentials in (basic("ops", "wrong"), basic("nobody", "pa55word"), "%%%", base64.b64encode(b"x").decode()):
+        with pytest.raises(Unauthenticated):
+            verifier(credentials)
+
+
+def test_parse_users_refuses_a_line_without_a_password() -> None:
+    assert BasicVerifier.parse_users("# users\nops:pa55\n\n") == {"ops": "pa55"}
+    with pytest.raises(ValueError, match="line 1"):
+        BasicVerifier.parse_users("ops\n")
+
+
+async def test_the_middleware_runs_the_request_as_the_verified_identity() -> None:
+    verify = by_scheme({"bearer": HS, "basic": BasicVerifier({"ops": "pa55word"})})
+
+    async def who(_: object) -> str | None:
+        return client()
+
+    endpoint = authenticate(verify)(who)
+    with request_scope(client="127.0.0.1", authorization=f"Bearer {hs()}"):
+        assert await endpoint(None) == "jwt:alice"
+    with request_scope(client="127.0.0.1", authorization=f"basic {basic('ops', 'pa55word')}"):
+        assert await endpoint(None) == "basic:ops"
+    for credentials in (None, "Digest abc", f"Bearer {hs(exp=NOW - 600)}"):
+        with request_scope(client="127.0.0.1", authorization=credentials), pytest.raises(Unauthenticated) as caught:
+            await endpoint(None)
+        assert caught.value.challenge == 'Bearer realm="kit", Basic realm="kit"'
