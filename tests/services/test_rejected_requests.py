@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from addsvc.pb import add_pb2
 from kit import serve as kitserve
 from kit.metrics import Metrics
-from kit.transport.http import new_app, report_refusals
+from kit.transport.http import add_health_route, new_app, report_refusals
 from support.onion import Served
 
 
@@ -60,11 +60,11 @@ async def test_requests_outside_every_route_are_counted_and_logged(caplog: pytes
     caplog.set_level(logging.INFO)
     metrics = Metrics(CollectorRegistry(), service="add")
     app = new_app(title="t", version="1")
-    app.add_api_route("/only-get", dict, methods=["GET"])
+    add_health_route(app, lambda: True)  # GET only
     report_refusals(app, kitserve.refusals(service="add", metrics=metrics, logger=logging.getLogger("t")))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         assert (await http.get("/nowhere")).status_code == 404
-        assert (await http.post("/only-get")).status_code == 405
+        assert (await http.post("/health")).status_code == 405
     assert count(metrics.registry, kitserve.UNROUTED, "http", "not_found") == 1
     assert count(metrics.registry, kitserve.UNROUTED, "http", "method_not_allowed") == 1
     assert [(r.outcome, r.status) for r in request_lines(caplog)] == [  # type: ignore[attr-defined]

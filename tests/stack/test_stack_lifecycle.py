@@ -83,7 +83,7 @@ def test_up_heals_restart_replaces_and_down_stops_what_the_state_records(env: di
     try:
         _wait_listening(http_port)
         refused = e2e_stack.make(env, "up")
-        assert refused.returncode != 0
+        assert refused.returncode != 0, refused.stdout + "\n---\n" + refused.stderr
         assert f"held by pid {by_hand.pid}" in refused.stderr
 
         down = _make(env, "down")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from deploy.local.kitstack import plan
+from deploy.local.kitstack import acl, plan
 from deploy.local.kitstack.ports import Ports
 from deploy.local.kitstack.prometheus import PrometheusFiles
 from deploy.local.kitstack.summary import Addresses, curls, summary
@@ -72,3 +72,17 @@ def test_summary_says_where_everything_is() -> None:
     assert "Grafana" in with_extras
     assert "http://127.0.0.1:18080" in with_extras
     assert "Grafana" not in summary(Addresses.compose(PORTS, extras=False), trims=2, seconds=1, mode="docker")
+
+
+def test_consul_enforces_acls_and_each_service_gets_only_its_own_token(tmp_path: Path) -> None:
+    tokens = acl.Tokens.load_or_make(tmp_path / "tokens.json")
+    assert acl.Tokens.load_or_make(tmp_path / "tokens.json") == tokens  # made once per run folder
+    assert (tmp_path / "tokens.json").stat().st_mode & 0o777 == 0o600
+    config = acl.write_agent_config(tokens, tmp_path / "acl.hcl")
+    assert 'default_policy = "deny"' in config.read_text()
+    assert plan.consul(TOOLS, PORTS, acl_config=config).argv[-1] == f"-config-file={config}"
+    *trims, add = plan.services(
+        TOOLS, PORTS, 2, {"CONSUL_HTTP_TOKEN": "mine"}, {"add": tokens.add, "trim": tokens.trim}
+    )
+    assert [t.env["CONSUL_HTTP_TOKEN"] for t in trims] == [tokens.trim, tokens.trim]
+    assert add.env["CONSUL_HTTP_TOKEN"] == tokens.add

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from . import plan, procs, prometheus
+from . import acl, plan, procs, prometheus
 from .ports import Ports
 from .state import Proc, RunDir, State
 from .tools import Tools
@@ -41,24 +41,37 @@ class Options:
         return dict(os.environ if self.env is None else self.env)
 
 
+TOKENS_FILE = "consul-tokens.json"
+"""In the run folder: the stack's Consul ACL tokens (management, add, trim, prometheus), mode 0600."""
+
+
+def tokens(opts: Options) -> acl.Tokens:
+    """The stack's Consul ACL tokens, made the first time (see `acl`)."""
+    return acl.Tokens.load_or_make(opts.run_dir.path / TOKENS_FILE)
+
+
 def specs(opts: Options, tools: Tools, trims: int) -> tuple[plan.Spec, ...]:
-    """Every part of a stack with `trims` trims, in start order: Consul, Prometheus, the trims, add. Renders the
-    Prometheus configuration into the run folder on the way (the same text each time)."""
+    """Every part of a stack with `trims` trims, in start order: Consul (ACLs enforced), Prometheus, the trims, add,
+    each with its own Consul token. Renders the Prometheus configuration and Consul's ACL configuration into the
+    run folder on the way (the same text each time)."""
     run = opts.run_dir
+    secrets = tokens(opts)
     try:
         files = prometheus.render(
             opts.root,
             run.path / "prometheus",
             consul=f"{plan.HOST}:{opts.ports.consul_http}",
             prometheus=f"{plan.HOST}:{opts.ports.prometheus}",
+            token=secrets.prometheus,
         )
+        acl_config = acl.write_agent_config(secrets, run.path / "consul-acl.hcl")
     except (OSError, subprocess.SubprocessError) as exc:
-        raise StackError(f"cannot write the Prometheus configuration: {exc}") from None
+        raise StackError(f"cannot write the Prometheus or Consul configuration: {exc}") from None
     data = run.path / "prometheus" / "data"
     return (
-        plan.consul(tools, opts.ports),
+        plan.consul(tools, opts.ports, acl_config=acl_config),
         plan.prometheus(tools, opts.ports, files, data),
-        *plan.services(tools, opts.ports, trims, opts.environ()),
+        *plan.services(tools, opts.ports, trims, opts.environ(), {"add": secrets.add, "trim": secrets.trim}),
     )
 
 
@@ -117,6 +130,8 @@ class Launch:
                 self.start(spec)
                 if spec.name == "consul":
                     self.wait(everything, leader_only=True)
+                    # The dev agent keeps nothing: policies and tokens again after each start.
+                    acl.setup(f"{plan.HOST}:{self.opts.ports.consul_http}", tokens(self.opts))
             self.wait(everything)
         except (WaitFailed, KeyboardInterrupt, OSError) as exc:
             self.progress.end()
@@ -137,4 +152,4 @@ def failure(exc: BaseException, part: str | None, run: RunDir) -> str:
     return f"the stack did not come up: {reason}\n--- last lines of {log} ---\n{procs.tail(log, 30)}"
 
 
-__all__ = ["MAX_TRIMS", "Launch", "Options", "StackError", "failure", "specs"]
+__all__ = ["MAX_TRIMS", "TOKENS_FILE", "Launch", "Options", "StackError", "failure", "specs", "tokens"]

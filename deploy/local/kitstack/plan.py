@@ -30,15 +30,18 @@ class Spec:
     health: str = ""
 
 
-def consul(tools: Tools, ports: Ports) -> Spec:
-    """A Consul agent in dev mode (in-memory server, UI) on 127.0.0.1 only."""
-    argv = (
+def consul(tools: Tools, ports: Ports, *, acl_config: Path | None = None) -> Spec:
+    """A Consul agent in dev mode (in-memory server, UI) on 127.0.0.1 only; with `acl_config` (see `acl`), its ACLs
+    enforced."""
+    argv: tuple[str, ...] = (
         str(tools.consul), "agent", "-dev", "-ui", "-node=kit-stack",
         f"-client={HOST}", f"-bind={HOST}",
         f"-http-port={ports.consul_http}", f"-server-port={ports.consul_server}",
         f"-serf-lan-port={ports.consul_serf_lan}", f"-serf-wan-port={ports.consul_serf_wan}",
         "-dns-port=-1", "-grpc-port=-1",
     )  # fmt: skip
+    if acl_config is not None:
+        argv += (f"-config-file={acl_config}",)
     return Spec(
         "consul",
         argv,
@@ -112,10 +115,15 @@ def service_env(env: Mapping[str, str], ports: Ports) -> dict[str, str]:
     return out
 
 
-def services(tools: Tools, ports: Ports, trims: int, env: Mapping[str, str]) -> tuple[Spec, ...]:
-    """The trims, then add."""
+def services(
+    tools: Tools, ports: Ports, trims: int, env: Mapping[str, str], tokens: Mapping[str, str] | None = None
+) -> tuple[Spec, ...]:
+    """The trims, then add; each with its own Consul token (`CONSUL_HTTP_TOKEN`) when `tokens` names one."""
     base = service_env(env, ports)
-    return (*(trim(tools, ports, i, base) for i in range(1, trims + 1)), add(tools, ports, base))
+    tokens = tokens or {}
+    trim_env = {**base, "CONSUL_HTTP_TOKEN": tokens["trim"]} if "trim" in tokens else base
+    add_env = {**base, "CONSUL_HTTP_TOKEN": tokens["add"]} if "add" in tokens else base
+    return (*(trim(tools, ports, i, trim_env) for i in range(1, trims + 1)), add(tools, ports, add_env))
 
 
 def checks(specs: Sequence[Spec], ports: Ports, trims: int) -> tuple[Check, ...]:

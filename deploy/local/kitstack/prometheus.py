@@ -46,15 +46,16 @@ class PrometheusFiles:
     console_libraries: Path | None
 
 
-def render(root: Path, out_dir: Path, *, consul: str, prometheus: str) -> PrometheusFiles:
-    """Writes the config for a stack whose Consul is at `consul` and Prometheus at `prometheus` (host:port)."""
+def render(root: Path, out_dir: Path, *, consul: str, prometheus: str, token: str = "") -> PrometheusFiles:
+    """Writes the config for a stack whose Consul is at `consul` and Prometheus at `prometheus` (host:port),
+    Prometheus presenting the Consul ACL `token` (none when empty)."""
     source_dir = root / "deploy" / "prometheus"
     renderer = source_dir / "render_config.py"
     out_dir.mkdir(parents=True, exist_ok=True)
     config = out_dir / "prometheus.yml"
     if renderer.is_file():
         argv = [sys.executable, str(renderer), "--consul", consul, "--self", prometheus, "-o", str(config)]
-        argv += ["--rules-dir", str(source_dir / "rules")]
+        argv += ["--rules-dir", str(source_dir / "rules"), "--token", token]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
         if done.returncode != 0:
             raise OSError(f"{renderer} failed: {done.stderr.strip()}")

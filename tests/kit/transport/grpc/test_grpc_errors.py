@@ -16,7 +16,9 @@ from kit.errors import (
     KitError,
     Overloaded,
     PayloadTooLarge,
+    PermissionDenied,
     RateLimited,
+    Unauthenticated,
     Unavailable,
 )
 from kit.transport.grpc import from_rpc_error, to_status, trailing_metadata
@@ -103,7 +105,8 @@ def rpc_error(code: grpc.StatusCode, text: str = "text", **metadata: str) -> grp
         (rpc_error(S.INTERNAL), Internal),
         (rpc_error(S.UNKNOWN), Internal),
         (rpc_error(S.UNIMPLEMENTED), Internal),
-        (rpc_error(S.PERMISSION_DENIED), Internal),
+        (rpc_error(S.PERMISSION_DENIED), PermissionDenied),
+        (rpc_error(S.UNAUTHENTICATED), Unauthenticated),
     ],
 )
 def test_from_rpc_error(err: grpc.aio.AioRpcError, expected: type[KitError]) -> None:
