@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from kit.log.native import as_json_line
 
 CHILD = r"""
@@ -20,6 +22,7 @@ raise SystemExit("bye")
 """
 
 
+@pytest.mark.integration  # starts a child process
 def test_every_line_written_to_stderr_is_json() -> None:
     done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, timeout=60, check=False)
     lines = [json.loads(line) for line in done.stderr.decode().splitlines()]
