@@ -22,7 +22,7 @@ SMALL = HttpLimits(
     max_request_line=512,
     header_timeout=1.0,
     body_timeout=1.0,
-    keepalive_timeout=0.3,
+    keepalive_timeout=1.0,
     max_connections=4,
 )
 
