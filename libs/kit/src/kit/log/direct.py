@@ -30,7 +30,7 @@ class KitHandler(logging.StreamHandler[TextIO]):
                 structlog.WriteLogger(stream),
                 processors=list(processors),
                 wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
-            )
+            ).bind()  # the bound logger itself: the lazy proxy wrap_logger returns would rebind on every line
 
     @property
     def direct(self) -> bool:
