@@ -1,38 +1,34 @@
-"""The processes a benchmark run starts: each one started once, watched through /proc, and stopped by its PID."""
+"""The processes a benchmark run starts, with the stack's launcher (kitstack's `Process`): each one started once,
+watched through /proc, and stopped by its PID."""
 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy.local.kitstack.plan import Spec
+from deploy.local.kitstack.process import Process
+from deploy.local.kitstack.wait import Check, wait_until
+
 _TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(what: str, ready: Callable[[], bool], *, timeout: float, alive: Callable[[], None]) -> None:
     """Polls `ready` (bounded by `timeout`) until it holds; `alive` raises when a process it depends on died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        alive()
+
+    def ready_now() -> bool:
         try:
-            if ready():
-                return
+            return ready()
         except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} was not ready within {timeout:.0f}s")
+            return False
+
+    def exited() -> str | None:
+        alive()
+        return None
+
+    wait_until([Check(what, ready_now, what)], timeout=timeout, exited=exited, interval=0.05)
 
 
 def machine_busy_seconds() -> float:
@@ -63,35 +59,26 @@ class Proc:
     argv: Sequence[str]
     log_path: Path
     env: Mapping[str, str] = field(default_factory=dict)
-    popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    process: Process | None = field(default=None, init=False)
 
     @property
     def pid(self) -> int:
-        if self.popen is None:
+        if self.process is None:
             raise RuntimeError(f"{self.name} was not started")
-        return self.popen.pid
+        return self.process.pid
 
     def start(self) -> Proc:
         """Starts the program in the background; its stdout and stderr go to `log_path`."""
-        with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                list(self.argv),
-                env={**os.environ, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
+        self.process = Process.start(Spec(self.name, tuple(self.argv), dict(self.env)), log=self.log_path)
         return self
 
     def check_alive(self) -> None:
         """Raises, with the end of its log, when the process has exited."""
-        if self.popen is not None and self.popen.poll() is not None:
-            raise RuntimeError(f"{self.name} exited with {self.popen.returncode}:\n{self.log_tail()}")
+        if self.process is not None:
+            self.process.check_alive()
 
     def log_tail(self, lines: int = 30) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return self.process.log_tail(lines) if self.process is not None else ""
 
     def usage(self) -> Usage:
         """Reads VmRSS and VmHWM from /proc/<pid>/status and utime+stime from /proc/<pid>/stat."""
@@ -109,14 +96,8 @@ class Proc:
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL when the process has not exited within `timeout`; waits for it either way."""
-        if self.popen is None or self.popen.poll() is not None:
-            return
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.popen.kill()
-            self.popen.wait(timeout=10)
+        if self.process is not None:
+            self.process.stop(timeout=timeout)
 
 
-__all__ = ["Proc", "Usage", "free_port", "machine_busy_seconds", "wait_for"]
+__all__ = ["Proc", "Usage", "machine_busy_seconds", "wait_for"]

@@ -20,7 +20,10 @@ from pathlib import Path
 import httpx
 
 from bench.plan import FIXED_HTTP_REPLY, GRPC_REPLIES, HTTP_BODIES, Stack
-from bench.procs import Proc, Usage, free_port, wait_for
+from bench.procs import Proc, Usage, wait_for
+from deploy.local.kitstack import plan
+from deploy.local.kitstack.ports import Ports, free_port, free_ports
+from deploy.local.kitstack.tools import Tools
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 240.0
@@ -106,22 +109,10 @@ def _has_leader(consul_url: str) -> bool:
 
 
 def _consul(run: Running) -> tuple[str, Proc]:
-    http, dns_off, grpc_off = free_port(), "-1", "-1"
-    argv = [
-        find_tool("consul"),
-        "agent",
-        "-dev",
-        "-bind=127.0.0.1",
-        "-client=127.0.0.1",
-        f"-http-port={http}",
-        f"-dns-port={dns_off}",
-        f"-grpc-port={grpc_off}",
-        f"-serf-lan-port={free_port()}",
-        f"-serf-wan-port={free_port()}",
-        f"-server-port={free_port()}",
-        "-log-level=warn",
-    ]
-    proc = run.add(Proc("consul", argv, run.logs / "consul.log"))
+    http, server, lan, wan = free_ports(4)
+    ports = Ports(consul_http=http, consul_server=server, consul_serf_lan=lan, consul_serf_wan=wan)
+    spec = plan.consul(Tools.find(ROOT), ports, extra=["-log-level=warn"])
+    proc = run.add(Proc("consul", spec.argv, run.logs / "consul.log"))
     url = f"http://127.0.0.1:{http}"
     wait_for("consul", lambda: _has_leader(url), timeout=STARTUP_SECONDS, alive=run.check_alive)
     return f"127.0.0.1:{http}", proc

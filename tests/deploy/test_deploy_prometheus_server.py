@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deploy.local.kitstack.ports import free_port
 from integration.consul_agent import ConsulAgent
-from integration.procs import free_port
 from integration.prometheus_server import PrometheusServer, Result, console_panels, dashboard_queries
 
 pytestmark = pytest.mark.integration

@@ -1,25 +1,23 @@
-"""Starts the project's services as real processes for integration tests, and stops exactly those by PID."""
+"""Starts the project's services as real processes for integration tests, with the stack's launcher (kitstack's
+`Process`), and stops exactly those by PID."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from deploy.local.kitstack.plan import Spec
+from deploy.local.kitstack.ports import free_port
+from deploy.local.kitstack.process import Process
 
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+READY_SECONDS = 60.0
+"""How long a test's process may take to become ready: a bound, not a speed test. Starting a service imports
+about 75 MB of modules, which on a 2-core machine busy with other test runs has taken over 20 s."""
 
 
 @dataclass
@@ -31,7 +29,7 @@ class ServiceProcess:
     grpc_port: int
     env: Mapping[str, str]
     log_path: Path
-    proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    process: Process | None = field(default=None, init=False)
 
     @property
     def grpc_address(self) -> str:
@@ -41,64 +39,49 @@ class ServiceProcess:
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
-    def start(self, *, wait: float = 60.0) -> ServiceProcess:
+    def start(self, *, wait: float = READY_SECONDS) -> ServiceProcess:
         """Starts the process and waits (bounded) until its /health answers 200."""
         return self.launch().wait_ready(wait=wait)
 
     def launch(self) -> ServiceProcess:
         """Starts the process without waiting for it."""
-        env = {**os.environ, "LOG_FORMAT": "json", **self.env}
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", self.module], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+        argv = (sys.executable, "-m", self.module)
+        spec = Spec(self.module, argv, {"LOG_FORMAT": "json", **self.env}, health=f"{self.http_url}/health")
+        self.process = Process.start(spec, log=self.log_path)
         return self
 
-    def wait_ready(self, *, wait: float = 60.0) -> ServiceProcess:
-        """Waits (bounded) until /health answers 200; kills the process and raises if it never does."""
-        assert self.proc is not None, "launch() first"
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.module} exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.http_url}/health", timeout=0.5).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError(f"{self.module} did not become healthy within {wait}s:\n{self.log()}")
+    def wait_ready(self, *, wait: float = READY_SECONDS) -> ServiceProcess:
+        """Waits (bounded) until /health answers 200; stops the process and raises if it never does."""
+        assert self.process is not None, "launch() first"
+        self.process.wait_ready(self._healthy, timeout=wait)
+        return self
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.http_url}/health", timeout=0.5).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.process.log_text() if self.process is not None else ""
 
     def signal(self, signum: int) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signum)
+        if self.process is not None:
+            self.process.signal(signum)
 
     def wait(self, timeout: float) -> int | None:
         """Waits (bounded) for the process to exit; its exit code, or None if it still runs."""
-        if self.proc is None:
-            return None
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+        return None if self.process is None else self.process.wait(timeout)
 
     def stop(self, *, timeout: float = 15.0) -> None:
         """SIGTERM, then SIGKILL if it has not exited within `timeout`."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        if self.wait(timeout) is None:
-            self.kill()
+        if self.process is not None:
+            self.process.stop(timeout=timeout)
 
     def kill(self) -> None:
         """SIGKILL: the process gets no chance to deregister."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        if self.process is not None:
+            self.process.kill()
 
 
 def trim_process(tmp: Path, name: str, *, env: Mapping[str, str] = {}) -> ServiceProcess:
@@ -123,6 +106,19 @@ def add_process(tmp: Path, *, env: Mapping[str, str] = {}, name: str = "add") ->
         {"ADD_HTTP_PORT": str(http_port), "ADD_GRPC_PORT": str(grpc_port), "ADD_GRACE": "3", **env},
         tmp / f"{name}.log",
     )
+
+
+def start_all(*processes: ServiceProcess, wait: float = READY_SECONDS) -> None:
+    """Launches every process, then waits (bounded) for each to be healthy; when one is not, stops them all (none
+    is left behind to slow the next test) and raises."""
+    try:
+        for process in processes:
+            process.launch()
+        for process in processes:
+            process.wait_ready(wait=wait)
+    except BaseException:
+        stop_all(*processes)
+        raise
 
 
 def stop_all(*processes: ServiceProcess, timeout: float = 15.0) -> None:

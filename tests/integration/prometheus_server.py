@@ -1,5 +1,6 @@
-"""Starts the real Prometheus for integration tests, configured exactly as the stack configures it (rendered from
-deploy/prometheus/prometheus.yml.in for a given Consul), and stops exactly that process by PID.
+"""Starts the real Prometheus for integration tests exactly as the stack does (kitstack renders its config from
+deploy/prometheus/prometheus.yml.in for a given Consul, plans its command line and launches it), and stops exactly
+that process by PID.
 
 Also reads the dashboards' queries back out of both dashboard forms, so that an end-to-end test can run every
 panel's query against live data.
@@ -8,11 +9,7 @@ panel's query against live data.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,17 +18,17 @@ from typing import Any
 
 import httpx
 
-from integration.procs import free_port
+from deploy.local.kitstack import plan, prometheus
+from deploy.local.kitstack.ports import Ports, free_port
+from deploy.local.kitstack.process import Process
+from integration.consul_agent import tools
+from integration.procs import READY_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
-RENDER_CONFIG = PROMETHEUS_DIR / "render_config.py"
 CONSOLES = PROMETHEUS_DIR / "consoles"
-CONSOLE_LIBRARIES = PROMETHEUS_DIR / "console_libraries"
 GRAFANA_DASHBOARDS = ROOT / "deploy" / "grafana" / "dashboards"
 TOOLS = ROOT / ".tools"
-PROMETHEUS_BIN = TOOLS / "bin" / "prometheus"
-WEB_ASSETS = TOOLS / "root" / "usr" / "share" / "prometheus" / "web"
 
 Result = dict[str, Any]
 """One element of a query result or of the active targets, as the HTTP API returns it."""
@@ -45,9 +42,8 @@ class PrometheusServer:
     consul_address: str
     workdir: Path
     consul_token: str = field(default="", kw_only=True)
-    binary: Path = field(default=PROMETHEUS_BIN, kw_only=True)
     port: int = field(default_factory=free_port, kw_only=True)
-    proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    process: Process | None = field(default=None, init=False)
 
     @property
     def address(self) -> str:
@@ -58,53 +54,22 @@ class PrometheusServer:
         return f"http://{self.address}"
 
     @property
-    def config_path(self) -> Path:
-        return self.workdir / "prometheus.yml"
-
-    @property
     def log_path(self) -> Path:
         return self.workdir / "prometheus.log"
 
-    def render_config(self) -> Path:
-        """Writes the configuration with deploy/prometheus/render_config.py, as the stack without Docker does."""
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        argv = [sys.executable, str(RENDER_CONFIG), "--consul", self.consul_address, "--self", self.address]
-        argv += ["--rules-dir", str(PROMETHEUS_DIR / "rules"), "-o", str(self.config_path)]
-        env = {**os.environ, "CONSUL_HTTP_TOKEN": self.consul_token}
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=env)
-        if done.returncode != 0:
-            raise RuntimeError(f"render_config.py failed:\n{done.stderr}")
-        return self.config_path
+    def spec(self) -> plan.Spec:
+        """Renders the configuration and plans the command line, as the local stack does."""
+        files = prometheus.render(
+            ROOT, self.workdir, consul=self.consul_address, prometheus=self.address, token=self.consul_token
+        )
+        ports = Ports(prometheus=self.port)
+        return plan.prometheus(tools(), ports, files, self.workdir / "data", extra=["--web.enable-lifecycle"])
 
-    def command(self) -> list[str]:
-        """The command line the server runs with."""
-        return [
-            str(self.binary),
-            f"--config.file={self.config_path}",
-            f"--storage.tsdb.path={self.workdir / 'data'}",
-            f"--web.listen-address={self.address}",
-            "--web.enable-lifecycle",
-            f"--web.console.templates={CONSOLES}",
-            f"--web.console.libraries={CONSOLE_LIBRARIES}",
-            f"--web.local-assets={WEB_ASSETS}/",
-        ]
-
-    def start(self, *, wait: float = 60.0) -> PrometheusServer:
-        """Renders the config, starts the binary and waits (bounded by `wait` seconds) until /-/ready says 200."""
-        if not self.binary.exists():
-            raise RuntimeError(f"no Prometheus at {self.binary}: run `make tools`")
-        self.render_config()
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"prometheus exited with {self.proc.returncode}:\n{self.log()}")
-            if self.ready():
-                return self
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"prometheus was not ready within {wait}s:\n{self.log()}")
+    def start(self, *, wait: float = READY_SECONDS) -> PrometheusServer:
+        """Starts the binary and waits (bounded by `wait` seconds) until /-/ready says 200."""
+        self.process = Process.start(self.spec(), log=self.log_path, cwd=self.workdir)
+        self.process.wait_ready(self.ready, timeout=wait)
+        return self
 
     def ready(self) -> bool:
         """True when /-/ready answers 200."""
@@ -148,21 +113,15 @@ class PrometheusServer:
             time.sleep(0.25)
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.process.log_text() if self.process is not None else ""
 
     def stop(self, *, timeout: float = 10.0) -> None:
         """SIGTERM to our own process, then SIGKILL if it has not exited within `timeout` seconds."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        if self.process is not None:
+            self.process.stop(timeout=timeout)
 
     def __enter__(self) -> PrometheusServer:
-        return self.start() if self.proc is None else self
+        return self.start() if self.process is None else self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -41,7 +41,7 @@ class Stack:
         return sc.Target(add_url=self.add.http_url, trim_pids=self.trim_pids, restart=self.restart)
 
     def trim_pids(self) -> list[int]:
-        return [t.proc.pid for t in self.trims if t.proc is not None]
+        return [t.process.pid for t in self.trims if t.process is not None]
 
     async def restart(self, part: str | int, env: dict[str, str]) -> None:
         old = self.add if part == "add" else self.trims[int(part)]

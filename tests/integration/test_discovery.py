@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from integration.consul_agent import ConsulAgent
-from integration.procs import ServiceProcess, add_process, stop_all, trim_process
+from integration.procs import ServiceProcess, add_process, start_all, stop_all, trim_process
 from integration.stack import calls_per_trim, load, passing, samples, wait_until
 
 pytestmark = pytest.mark.integration
@@ -27,13 +27,6 @@ def consul_env(agent: ConsulAgent, token: str | None = None) -> dict[str, str]:
     if token:
         env["CONSUL_HTTP_TOKEN"] = token
     return env
-
-
-def start_all(*processes: ServiceProcess) -> None:
-    for process in processes:
-        process.launch()
-    for process in processes:
-        process.wait_ready()
 
 
 @pytest.fixture

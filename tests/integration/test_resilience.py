@@ -15,18 +15,12 @@ import httpx
 import pytest
 
 from addsvc.pb import add_pb2, add_pb2_grpc
+from deploy.local.kitstack.ports import free_port
 from integration.consul_agent import ConsulAgent
-from integration.procs import ServiceProcess, add_process, free_port, stop_all, trim_process
+from integration.procs import ServiceProcess, add_process, start_all, stop_all, trim_process
 from integration.stack import load, passing, samples, wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def start_all(*processes: ServiceProcess) -> None:
-    for process in processes:
-        process.launch()
-    for process in processes:
-        process.wait_ready()
 
 
 def replacement(old: ServiceProcess) -> ServiceProcess:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,7 @@ import pytest
 from e2e import e2e_stack
 
 from deploy.local.kitstack.ports import Ports, busy
-from deploy.local.kitstack.procs import is_ours
+from deploy.local.kitstack.procs import is_ours, listeners
 from deploy.local.kitstack.state import Proc, RunDir, State
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -75,13 +74,14 @@ def test_up_heals_restart_replaces_and_down_stops_what_the_state_records(env: di
 
     # trim-1 dies and a person starts one by hand on its ports: `up` names it and starts nothing
     os.kill(third["trim-1"].pid, signal.SIGKILL)
+    _wait_for(lambda: not is_ours(third["trim-1"]), "the killed trim-1 to be gone")
     grpc_port, http_port = Ports.from_env(env).trim(1)
     by_hand_env = {**env, "TRIM_GRPC_PORT": str(grpc_port), "TRIM_HTTP_PORT": str(http_port), "TRIM_REGISTER": "false"}
     by_hand = subprocess.Popen(
         [sys.executable, "-m", "trimsvc"], env=by_hand_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        _wait_listening(http_port)
+        _wait_for(lambda: listeners(http_port) == [by_hand.pid], f"the hand-started trim on {http_port}")
         refused = e2e_stack.make(env, "up")
         assert refused.returncode != 0, refused.stdout + "\n---\n" + refused.stderr
         assert f"held by pid {by_hand.pid}" in refused.stderr
@@ -98,11 +98,8 @@ def test_up_heals_restart_replaces_and_down_stops_what_the_state_records(env: di
     assert busy(Ports.from_env(env).listening(2)) == ()
 
 
-def _wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        assert time.monotonic() < deadline, f"nothing listens on {port} after 30s"
+def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"waited 60s for {what}"
         time.sleep(0.2)

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from . import acl, plan, procs, prometheus
 from .ports import Ports
+from .process import Process
 from .state import Proc, RunDir, State
 from .tools import Tools
 from .wait import ProgressLine, WaitFailed, wait_until
@@ -84,7 +85,7 @@ class Launch:
         self.started: list[Proc] = []
         self.out = out
         self.progress = ProgressLine(out)
-        self._popens: dict[str, subprocess.Popen[bytes]] = {}
+        self._processes: list[Process] = []
         self._t0 = time.monotonic()
 
     @property
@@ -94,22 +95,15 @@ class Launch:
     def start(self, spec: plan.Spec) -> None:
         """Starts one part; its record replaces any earlier record of the same name."""
         run = self.opts.run_dir
-        record, popen = procs.spawn(
-            spec.name,
-            spec.argv,
-            env=spec.env or self.opts.environ(),
-            log=run.logs / f"{spec.name}.log",
-            cwd=self.opts.root,
-            ports=spec.ports,
-            health=spec.health,
-        )
-        self._popens[spec.name] = popen
-        self.started.append(record)
-        self.state = self.state.replacing(record)
+        env = self.opts.environ()
+        process = Process.start(spec, log=run.logs / f"{spec.name}.log", cwd=self.opts.root, env=env, detach=True)
+        self._processes.append(process)
+        self.started.append(process.record)
+        self.state = self.state.replacing(process.record)
         run.save(self.state)
 
     def _exited(self) -> str | None:
-        return next((name for name, p in self._popens.items() if p.poll() is not None), None)
+        return next((p.name for p in self._processes if not p.alive()), None)
 
     def wait(self, everything: Sequence[plan.Spec], *, leader_only: bool = False) -> None:
         """Waits until the checks of the whole stack pass (or only Consul's leader check); WaitFailed otherwise."""

@@ -30,15 +30,15 @@ class Spec:
     health: str = ""
 
 
-def consul(tools: Tools, ports: Ports, *, acl_config: Path | None = None) -> Spec:
+def consul(tools: Tools, ports: Ports, *, acl_config: Path | None = None, extra: Sequence[str] = ()) -> Spec:
     """A Consul agent in dev mode (in-memory server, UI) on 127.0.0.1 only; with `acl_config` (see `acl`), its ACLs
-    enforced."""
+    enforced; `extra` arguments are appended (a config file)."""
     argv: tuple[str, ...] = (
         str(tools.consul), "agent", "-dev", "-ui", "-node=kit-stack",
         f"-client={HOST}", f"-bind={HOST}",
         f"-http-port={ports.consul_http}", f"-server-port={ports.consul_server}",
         f"-serf-lan-port={ports.consul_serf_lan}", f"-serf-wan-port={ports.consul_serf_wan}",
-        "-dns-port=-1", "-grpc-port=-1",
+        "-dns-port=-1", "-grpc-port=-1", *extra,
     )  # fmt: skip
     if acl_config is not None:
         argv += (f"-config-file={acl_config}",)
@@ -50,8 +50,9 @@ def consul(tools: Tools, ports: Ports, *, acl_config: Path | None = None) -> Spe
     )
 
 
-def prometheus(tools: Tools, ports: Ports, files: PrometheusFiles, data: Path) -> Spec:
-    """Prometheus with the rendered config, its data in the run folder, and the project's console templates."""
+def prometheus(tools: Tools, ports: Ports, files: PrometheusFiles, data: Path, *, extra: Sequence[str] = ()) -> Spec:
+    """Prometheus with the rendered config, its data in `data`, and the project's console templates; `extra`
+    arguments are appended."""
     argv = [
         str(tools.prometheus),
         f"--config.file={files.config}",
@@ -65,6 +66,7 @@ def prometheus(tools: Tools, ports: Ports, files: PrometheusFiles, data: Path) -
         argv.append(f"--web.console.libraries={files.console_libraries}")
     if tools.web_assets is not None:
         argv.append(f"--web.local-assets={tools.web_assets}")
+    argv.extend(extra)
     return Spec(
         "prometheus", tuple(argv), ports={"http": ports.prometheus}, health=f"http://{HOST}:{ports.prometheus}/-/ready"
     )

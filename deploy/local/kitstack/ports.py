@@ -129,6 +129,26 @@ def _number(env: Mapping[str, str], name: str, default: int, *, low: int = 1) ->
     return value
 
 
+def free_ports(count: int, *, host: str = "127.0.0.1") -> list[int]:
+    """`count` distinct TCP ports of `host` that nothing listens on right now (for tests and the bench, which run
+    beside other stacks: each asks the kernel rather than choosing)."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(sock)
+            sock.bind((host, 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def free_port(*, host: str = "127.0.0.1") -> int:
+    """One TCP port of `host` that nothing listens on right now."""
+    return free_ports(1, host=host)[0]
+
+
 def is_free(port: Port, *, host: str = "127.0.0.1") -> bool:
     """Whether `port` can be bound on `host` now (TCP, and UDP too for the ports that use both)."""
     kinds = (socket.SOCK_STREAM, socket.SOCK_DGRAM) if port.udp else (socket.SOCK_STREAM,)
@@ -160,4 +180,15 @@ def describe_busy(taken: Iterable[Port]) -> str:
     )
 
 
-__all__ = ["OFFSET_VARIABLE", "VARIABLES", "Port", "PortError", "Ports", "busy", "describe_busy", "is_free"]
+__all__ = [
+    "OFFSET_VARIABLE",
+    "VARIABLES",
+    "Port",
+    "PortError",
+    "Ports",
+    "busy",
+    "describe_busy",
+    "free_port",
+    "free_ports",
+    "is_free",
+]

@@ -67,9 +67,11 @@ def spawn(
     cwd: Path,
     ports: Mapping[str, int],
     health: str,
+    detach: bool = True,
 ) -> tuple[Proc, subprocess.Popen[bytes]]:
-    """Starts `argv` in a session of its own (so a Ctrl-C in the terminal does not reach it and it outlives the
-    launcher), output appended to `log`; returns its record and the Popen, which `up` polls while it waits."""
+    """Starts `argv`, output appended to `log`; returns its record and the Popen, which `up` polls while it waits.
+    `detach` starts it in a session of its own, so a Ctrl-C in the terminal does not reach it and it outlives the
+    launcher (the stack's parts); a test's or a bench run's processes stay in the caller's session."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         popen = subprocess.Popen(
@@ -79,7 +81,7 @@ def spawn(
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=detach,
         )
     # Popen returns after the exec succeeded, so /proc already shows the new argv
     found = identity(popen.pid)

@@ -54,7 +54,7 @@ def summary(where: Addresses, *, trims: int, seconds: float, mode: str) -> str:
     """The text `up` ends with."""
     rows = [
         ("add HTTP", f"{where.add_http}   (API docs: {where.add_http}/docs)"),
-        ("add gRPC", f"{where.add_grpc}   (grpcurl -plaintext {where.add_grpc} list)"),
+        ("add gRPC", f"{where.add_grpc}   (.venv/bin/kit list {where.add_grpc})"),
         ("Consul UI", f"{where.consul}/ui/"),
         ("Prometheus", f"{where.prometheus}/"),
     ]
