@@ -1,3 +1,5 @@
+import re
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -95,3 +97,16 @@ async def test_the_docs_and_the_openapi_document_are_served() -> None:
         "version": "2.0",
         "description": "routes that are not the kit's",
     }
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_the_docs_load_every_asset_from_the_service_itself(page: str) -> None:
+    html = (await request("GET", page)).text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert [a for a in assets if "://" in a or a.startswith("//")] == []  # no CDN: works without the internet
+    scripts = [a for a in assets if a.endswith(".js")]
+    assert scripts, html
+    for asset in assets:
+        served = await request("GET", asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 1000, asset

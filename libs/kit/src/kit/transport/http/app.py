@@ -15,25 +15,28 @@ from starlette.responses import Response
 from kit.errors import KitError, mark_logged
 from kit.transport.http.body import JSON_MEDIA_TYPE
 from kit.transport.http.decode import describe_errors
+from kit.transport.http.docs import mount_docs
 from kit.transport.http.error_encoder import default_error_encoder
 from kit.transport.http.fast import KitApp
 
 
 def new_app(*, title: str, version: str, description: str = "") -> KitApp:
     """Makes the FastAPI app (a `KitApp`, whose endpoint routes skip FastAPI's machinery) a service's routes go
-    on, with `/docs` and `/openapi.json`.
+    on, with `/openapi.json`, and `/docs` and `/redoc` that work offline (kit.transport.http.docs).
 
     Errors outside the kit's routes also answer `{"error": ...}`: 404 and 405 (with `Allow`) keep their status,
     FastAPI's request validation is a 400 naming the field, a `kit.errors` class raised by any route gets its
     usual status, and anything else is a 500 `internal error`, whose traceback goes to the server's log only.
     """
-    return KitApp(
+    app = KitApp(
         title=title,
         version=version,
         description=description,
         # The kit traces with the tracer it is handed and counts with its own metrics; FastAPI's own telemetry
         # would only ask, on every request, whether a global OpenTelemetry provider has appeared.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        docs_url=None,
+        redoc_url=None,
         exception_handlers={
             HTTPException: _http_exception,
             RequestValidationError: _validation_error,
@@ -41,6 +44,8 @@ def new_app(*, title: str, version: str, description: str = "") -> KitApp:
             Exception: _unhandled,
         },
     )
+    mount_docs(app)
+    return app
 
 
 def report_refusals(app: FastAPI, on_refused: Callable[[int, str], None]) -> None:
