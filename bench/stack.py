@@ -111,7 +111,7 @@ def _has_leader(consul_url: str) -> bool:
 def _consul(run: Running) -> tuple[str, Proc]:
     http, server, lan, wan = free_ports(4)
     ports = Ports(consul_http=http, consul_server=server, consul_serf_lan=lan, consul_serf_wan=wan)
-    spec = plan.consul(Tools.find(ROOT), ports, extra=["-log-level=warn"])
+    spec = plan.consul(Tools.find(ROOT), ports, log_level="warn")
     proc = run.add(Proc("consul", spec.argv, run.logs / "consul.log"))
     url = f"http://127.0.0.1:{http}"
     wait_for("consul", lambda: _has_leader(url), timeout=STARTUP_SECONDS, alive=run.check_alive)

@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env = e2e_stack.stack_env(tmp_path / "run", trims=2)
+    env["STACK_LOG_MAX_BYTES"] = "4000"  # small enough that Consul's start alone rotates its log
     yield env
     if RunDir(tmp_path / "run").state_path.exists():
         e2e_stack.make(env, "down", timeout=60)
@@ -51,6 +52,15 @@ def _concat(env: dict[str, str]) -> object:
 def test_up_heals_restart_replaces_and_down_stops_what_the_state_records(env: dict[str, str]) -> None:
     _make(env, "up")
     first = _state(env)
+    logs = Path(env["STACK_RUN_DIR"]) / "logs"
+    assert (logs / "consul.log.1").exists()
+    assert all(p.stat().st_size <= 4000 for p in logs.iterdir())
+    shown = _make(env, "logs")
+    assert all(f"==> {logs / name}.log <==" in shown for name in first)
+    consul = _make(env, "logs", "PART=consul")
+    assert "[INFO]" in consul
+    assert "[DEBUG]" not in consul
+    assert "==> " + str(logs / "add.log") not in consul
     assert "nothing to do" in _make(env, "up")
     assert _state(env) == first
 

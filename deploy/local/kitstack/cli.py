@@ -8,6 +8,7 @@ and `make logs`.
 | STACK_RUN_DIR | `<repo>/.run` | the local stack's state, logs and Prometheus data |
 | STACK_UP_TIMEOUT | 60 | seconds `up` waits for every part to be healthy |
 | STACK_STOP_TIMEOUT | 15 | seconds `down` waits after SIGTERM before SIGKILL |
+| STACK_LOG_MAX_BYTES, STACK_LOG_BACKUPS | 10000000, 3 | each part's log rotates at this size, keeping this many |
 | STACK_*_PORT, STACK_PORT_OFFSET | see kitstack.ports | where each part listens (both modes) |
 | COMPOSE_PROFILES | extras | Docker mode: the compose profiles; `extras` runs Grafana and Jaeger |
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from . import docker, local
 from .mode import ModeError, choose, docker_answers
 from .ports import PortError, Ports
+from .procs import Rotation
 from .state import RunDir, StateError
 from .tools import ToolMissing
 
@@ -83,7 +85,19 @@ def options(env: Mapping[str, str], *, trims: int = 2) -> local.Options:
         up_timeout=_seconds(env, "STACK_UP_TIMEOUT", 60.0),
         stop_timeout=_seconds(env, "STACK_STOP_TIMEOUT", 15.0),
         env=env,
+        rotation=Rotation(_count(env, "STACK_LOG_MAX_BYTES", 10_000_000), _count(env, "STACK_LOG_BACKUPS", 3)),
     )
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ModeError(f"{name}={raw!r}: want a whole number") from None
+    if value < 1:
+        raise ModeError(f"{name}={raw!r}: want a positive number")
+    return value
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

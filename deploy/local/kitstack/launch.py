@@ -37,6 +37,7 @@ class Options:
     up_timeout: float = 60.0
     stop_timeout: float = 15.0
     env: Mapping[str, str] | None = None
+    rotation: procs.Rotation | None = None
 
     def environ(self) -> dict[str, str]:
         return dict(os.environ if self.env is None else self.env)
@@ -96,7 +97,8 @@ class Launch:
         """Starts one part; its record replaces any earlier record of the same name."""
         run = self.opts.run_dir
         env = self.opts.environ()
-        process = Process.start(spec, log=run.logs / f"{spec.name}.log", cwd=self.opts.root, env=env, detach=True)
+        log = run.logs / f"{spec.name}.log"
+        process = Process.start(spec, log=log, cwd=self.opts.root, env=env, detach=True, rotation=self.opts.rotation)
         self._processes.append(process)
         self.started.append(process.record)
         self.state = self.state.replacing(process.record)

@@ -51,7 +51,7 @@ def _fresh(opts: Options, out: TextIO) -> None:
     if taken:
         raise StackError(describe_busy(taken))
     everything = specs(opts, Tools.find(opts.root), opts.trims)
-    for old in opts.run_dir.logs.glob("*.log") if opts.run_dir.logs.is_dir() else ():
+    for old in opts.run_dir.logs.glob("*.log*") if opts.run_dir.logs.is_dir() else ():
         old.unlink()
     print(f"starting the stack (local processes, {opts.trims} trims); logs in {opts.run_dir.logs}", file=out)
     launch = Launch(opts, State(time.time(), opts.trims, opts.ports), out)

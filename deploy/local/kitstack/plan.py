@@ -30,15 +30,23 @@ class Spec:
     health: str = ""
 
 
-def consul(tools: Tools, ports: Ports, *, acl_config: Path | None = None, extra: Sequence[str] = ()) -> Spec:
-    """A Consul agent in dev mode (in-memory server, UI) on 127.0.0.1 only; with `acl_config` (see `acl`), its ACLs
-    enforced; `extra` arguments are appended (a config file)."""
+def consul(
+    tools: Tools,
+    ports: Ports,
+    *,
+    acl_config: Path | None = None,
+    log_level: str = "info",
+    extra: Sequence[str] = (),
+) -> Spec:
+    """A Consul agent in dev mode (in-memory server, UI) on 127.0.0.1 only, logging at `log_level` (dev mode's own
+    default, DEBUG, logs every health check every second); with `acl_config` (see `acl`), its ACLs enforced;
+    `extra` arguments are appended (a config file)."""
     argv: tuple[str, ...] = (
         str(tools.consul), "agent", "-dev", "-ui", "-node=kit-stack",
         f"-client={HOST}", f"-bind={HOST}",
         f"-http-port={ports.consul_http}", f"-server-port={ports.consul_server}",
         f"-serf-lan-port={ports.consul_serf_lan}", f"-serf-wan-port={ports.consul_serf_wan}",
-        "-dns-port=-1", "-grpc-port=-1", *extra,
+        "-dns-port=-1", "-grpc-port=-1", f"-log-level={log_level}", *extra,
     )  # fmt: skip
     if acl_config is not None:
         argv += (f"-config-file={acl_config}",)

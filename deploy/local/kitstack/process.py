@@ -31,6 +31,7 @@ class Process:
     log: Path
     record: Proc
     popen: subprocess.Popen[bytes] = field(repr=False)
+    writer: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -41,11 +42,13 @@ class Process:
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
         detach: bool = False,
+        rotation: procs.Rotation | None = None,
     ) -> Process:
         """Starts `spec` with its environment over `env` (default: this process's), output appended to `log`.
-        `detach` puts it in a session of its own, so it outlives the launcher and a Ctrl-C does not reach it."""
+        `detach` puts it in a session of its own, so it outlives the launcher and a Ctrl-C does not reach it;
+        `rotation` rotates its log at a size."""
         base = dict(os.environ if env is None else env)
-        record, popen = procs.spawn(
+        record, popen, writer = procs.spawn(
             spec.name,
             spec.argv,
             env={**base, **spec.env},
@@ -54,8 +57,9 @@ class Process:
             ports=spec.ports,
             health=spec.health,
             detach=detach,
+            rotation=rotation,
         )
-        return cls(spec, log, record, popen)
+        return cls(spec, log, record, popen, writer)
 
     @property
     def name(self) -> str:
@@ -113,15 +117,19 @@ class Process:
     def stop(self, *, timeout: float = 10.0) -> procs.Stopped:
         """SIGTERM, then SIGKILL past `timeout` seconds; reaps the process."""
         stopped = procs.stop([self.record], timeout=timeout, is_alive=lambda _: self.alive())[0]
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=5)
+        self._reap()
         return stopped
+
+    def _reap(self) -> None:
+        for child in (self.popen, self.writer):
+            if child is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    child.wait(timeout=5)
 
     def kill(self) -> None:
         """SIGKILL: the process gets no chance to clean up (a crash, as far as its peers can tell)."""
         self.signal(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=10)
+        self._reap()
 
     def log_tail(self, lines: int = 30) -> str:
         return procs.tail(self.log, lines)

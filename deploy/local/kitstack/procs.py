@@ -12,10 +12,12 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .state import Proc
 
@@ -58,6 +60,17 @@ def is_ours(record: Proc, *, proc: Path = PROC) -> bool:
     return found is not None and found.start_time == record.start_time and found.argv == record.argv
 
 
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """Rotate a part's log at `max_bytes`, keeping `backups` older files (FILE.1 ... FILE.N)."""
+
+    max_bytes: int
+    backups: int = 3
+
+
+LOGWRITER = Path(__file__).with_name("logwriter.py")
+
+
 def spawn(
     name: str,
     argv: Sequence[str],
@@ -68,12 +81,30 @@ def spawn(
     ports: Mapping[str, int],
     health: str,
     detach: bool = True,
-) -> tuple[Proc, subprocess.Popen[bytes]]:
-    """Starts `argv`, output appended to `log`; returns its record and the Popen, which `up` polls while it waits.
-    `detach` starts it in a session of its own, so a Ctrl-C in the terminal does not reach it and it outlives the
-    launcher (the stack's parts); a test's or a bench run's processes stay in the caller's session."""
+    rotation: Rotation | None = None,
+) -> tuple[Proc, subprocess.Popen[bytes], subprocess.Popen[bytes] | None]:
+    """Starts `argv`, output appended to `log`; returns its record, its Popen (which `up` polls while it waits) and
+    the log writer's Popen when there is one. `detach` starts it in a session of its own, so a Ctrl-C in the
+    terminal does not reach it and it outlives the launcher (the stack's parts); a test's or a bench run's
+    processes stay in the caller's session. With `rotation`, the output goes through logwriter.py, which rotates
+    the log at a size and ends when the part closes its output."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as out:
+    writer = None
+    if rotation is not None:
+        writer = subprocess.Popen(
+            [sys.executable, str(LOGWRITER), str(log), str(rotation.max_bytes), str(rotation.backups)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=cwd,
+            start_new_session=detach,
+        )
+    with contextlib.ExitStack() as closing:
+        if writer is not None:
+            assert writer.stdin is not None
+            out: IO[bytes] = closing.enter_context(writer.stdin)  # the part holds the pipe; the launcher lets go
+        else:
+            out = closing.enter_context(log.open("ab"))
         popen = subprocess.Popen(
             list(argv),
             env=dict(env),
@@ -86,7 +117,7 @@ def spawn(
     # Popen returns after the exec succeeded, so /proc already shows the new argv
     found = identity(popen.pid)
     start_time = found.start_time if found is not None else -1
-    return Proc(name, popen.pid, tuple(argv), start_time, str(log), dict(ports), health), popen
+    return Proc(name, popen.pid, tuple(argv), start_time, str(log), dict(ports), health), popen, writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +213,9 @@ def describe(pid: int) -> str:
 
 
 __all__ = [
+    "LOGWRITER",
     "Identity",
+    "Rotation",
     "Stopped",
     "describe",
     "identity",
