@@ -48,7 +48,7 @@ class Process:
         `detach` puts it in a session of its own, so it outlives the launcher and a Ctrl-C does not reach it;
         `rotation` rotates its log at a size."""
         base = dict(os.environ if env is None else env)
-        record, popen, writer = procs.spawn(
+        record, popen, writer = procs.spawn_logged(
             spec.name,
             spec.argv,
             env={**base, **spec.env},

@@ -81,6 +81,22 @@ def spawn(
     ports: Mapping[str, int],
     health: str,
     detach: bool = True,
+) -> tuple[Proc, subprocess.Popen[bytes]]:
+    """`spawn_logged` without rotation: the record and the Popen."""
+    record, popen, _ = spawn_logged(name, argv, env=env, log=log, cwd=cwd, ports=ports, health=health, detach=detach)
+    return record, popen
+
+
+def spawn_logged(
+    name: str,
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    log: Path,
+    cwd: Path,
+    ports: Mapping[str, int],
+    health: str,
+    detach: bool = True,
     rotation: Rotation | None = None,
 ) -> tuple[Proc, subprocess.Popen[bytes], subprocess.Popen[bytes] | None]:
     """Starts `argv`, output appended to `log`; returns its record, its Popen (which `up` polls while it waits) and
@@ -223,6 +239,7 @@ __all__ = [
     "listeners",
     "parse_stat",
     "spawn",
+    "spawn_logged",
     "stop",
     "tail",
 ]
