@@ -32,6 +32,8 @@ class Process:
     record: Proc
     popen: subprocess.Popen[bytes] = field(repr=False)
     writer: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    terminated: bool = field(default=False, init=False)
+    """SIGTERM was sent already: `stop` then only waits (a second SIGTERM means "stop now" to a kit service)."""
 
     @classmethod
     def start(
@@ -106,6 +108,7 @@ class Process:
         """Sends `signum` while the process still runs."""
         if self.alive():
             self.popen.send_signal(signum)
+            self.terminated = self.terminated or signum == signal.SIGTERM
 
     def wait(self, timeout: float) -> int | None:
         """Waits (bounded) for the process to exit; its exit code, or None if it still runs."""
@@ -116,6 +119,12 @@ class Process:
 
     def stop(self, *, timeout: float = 10.0) -> procs.Stopped:
         """SIGTERM, then SIGKILL past `timeout` seconds; reaps the process."""
+        if self.terminated:
+            exited = self.wait(timeout) is not None
+            if not exited:
+                self.kill()
+            self._reap()
+            return procs.Stopped(self.name, self.pid, "stopped" if exited else "killed")
         stopped = procs.stop([self.record], timeout=timeout, is_alive=lambda _: self.alive())[0]
         self._reap()
         return stopped
