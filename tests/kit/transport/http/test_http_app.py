@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from kit.errors import RateLimited, Unavailable
-from kit.transport.http import new_app
+from kit.transport.http import add_health_route, new_app
 
 
 class Item(BaseModel):
@@ -110,3 +110,13 @@ async def test_the_docs_load_every_asset_from_the_service_itself(page: str) -> N
         served = await request("GET", asset)
         assert served.status_code == 200, asset
         assert len(served.content) > 1000, asset
+
+
+async def test_a_trailing_slash_is_a_404_not_a_redirect_built_from_the_host_header() -> None:
+    app = new_app(title="t", version="1")
+    add_health_route(app, lambda: True)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        response = await http.get("/health/", headers={"host": "evil.example"})
+        head = await http.head("/health")
+    assert (response.status_code, "location" in response.headers) == (404, False)
+    assert head.status_code == 200

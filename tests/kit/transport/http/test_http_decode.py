@@ -37,6 +37,8 @@ def decode_pair(value: Any) -> Pair:
         ({"a": 1, "b": 2}, Pair(1, 2)),
         ({"a": -(2**63), "b": 2**63 - 1}, Pair(-(2**63), 2**63 - 1)),
         ({"a": 0, "b": 0, "extra": "ignored"}, Pair(0, 0)),
+        # JSON Schema's `integer` (the OpenAPI document's) includes integer-valued numbers
+        ({"a": -254141.0, "b": 2.0}, Pair(-254141, 2)),
     ],
 )
 def test_valid_bodies_are_built_into_requests(value: Any, expected: Pair) -> None:
@@ -50,7 +52,6 @@ def test_valid_bodies_are_built_into_requests(value: Any, expected: Pair) -> Non
         ({}, "a: field required; b: field required"),
         ({"a": "1", "b": 2}, "a: must be an integer"),
         ({"a": True, "b": 2}, "a: must be an integer"),
-        ({"a": 1, "b": 2.0}, "b: must be an integer"),
         ({"a": 1, "b": 2.5}, "b: must be an integer"),
         ({"a": None, "b": 2}, "a: must be an integer"),
         ({"a": 2**63, "b": 2}, "a: out of int64 range"),

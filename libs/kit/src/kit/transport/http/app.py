@@ -37,6 +37,8 @@ def new_app(*, title: str, version: str, description: str = "") -> KitApp:
         telemetry={"tracing": False, "metrics": False, "logs": False},
         docs_url=None,
         redoc_url=None,
+        # `POST /sum/` is a 404, not a 307 whose Location is built from the client's Host header.
+        redirect_slashes=False,
         exception_handlers={
             HTTPException: _http_exception,
             RequestValidationError: _validation_error,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeAlias, TypeVar
 
-from pydantic import BaseModel, Field, Strict, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, Strict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from kit.endpoint import INT64_MAX, INT64_MIN, Req, Resp
@@ -21,9 +21,27 @@ EncodeResponse: TypeAlias = Callable[[Resp], Any]
 """Turns a response value into something `orjson` can serialize (dicts, lists, str, int, float, bool, None)."""
 
 
-Int64 = Annotated[int, Strict(), Field(ge=INT64_MIN, le=INT64_MAX, json_schema_extra={"format": "int64"})]
-"""A JSON integer that fits a signed 64-bit integer, for pydantic request models: bools, floats and strings are
-refused, as are integers outside [-2**63, 2**63-1]; OpenAPI shows it as `integer`, format `int64`."""
+_EXACT_FLOAT_LIMIT = 2**53
+"""Below this magnitude a float holds every integer exactly; above it, `-9223372036854775809` parses as -2**63."""
+
+
+def _integral_float(value: Any) -> Any:
+    # JSON has one number type: JSON Schema's `integer` (and OpenAPI's) includes -254141.0, so it is accepted. Only
+    # where a float is exact: a larger one may be a rounded out-of-range integer, and stays refused.
+    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_FLOAT_LIMIT:
+        return int(value)
+    return value
+
+
+Int64 = Annotated[
+    int,
+    Strict(),
+    Field(ge=INT64_MIN, le=INT64_MAX, json_schema_extra={"format": "int64"}),
+    BeforeValidator(_integral_float),  # last, so outermost: it runs before the strict check
+]
+"""A JSON integer that fits a signed 64-bit integer, for pydantic request models: an integer-valued number such as
+`2.0` counts (as JSON Schema's `integer` does); bools, fractions and strings are refused, as are integers outside
+[-2**63, 2**63-1]; OpenAPI shows it as `integer`, format `int64`."""
 
 MAX_REPORTED_ERRORS = 5
 """At most this many problems are spelled out in one message; the rest are counted."""

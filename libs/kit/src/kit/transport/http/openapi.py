@@ -23,8 +23,11 @@ REQUEST_ID_PARAMETER = {
     "name": REQUEST_ID_HEADER,
     "in": "header",
     "required": False,
-    "description": "Correlates the logs of one request across services; made when absent, echoed in the answer.",
-    "schema": {"type": "string", "maxLength": 128},
+    "description": (
+        "Correlates the logs of one request across services; made when absent, echoed in the answer. Any value is"
+        " accepted; one longer than 128 characters or not printable ASCII is replaced by a fresh id."
+    ),
+    "schema": {"type": "string"},
 }
 
 

@@ -26,25 +26,26 @@ class HealthBody(BaseModel):
 
 
 def add_health_route(app: FastAPI, is_serving: Callable[[], bool]) -> None:
-    """Serves `GET /health`: 200 `{"status": "serving"}` while `is_serving()` says so, else 503
-    `{"status": "not serving"}`."""
+    """Serves `GET /health` (and `HEAD /health`, for probes that ask only for the status): 200
+    `{"status": "serving"}` while `is_serving()` says so, else 503 `{"status": "not serving"}`."""
 
     async def health(request: Request) -> Response:
         if is_serving():
             return Response(_SERVING, 200, media_type=JSON_MEDIA_TYPE)
         return Response(_NOT_SERVING, 503, media_type=JSON_MEDIA_TYPE)
 
-    app.router.add_api_route(
-        "/health",
-        health,
-        methods=["GET"],
-        name="health",
-        operation_id="health",
-        summary="Whether this instance takes traffic",
-        response_model=HealthBody,
-        responses={503: {"model": HealthBody, "description": "Starting or draining"}},
-        route_class_override=RawRoute,
-    )
+    for method, operation in (("GET", "health"), ("HEAD", "health_head")):
+        app.router.add_api_route(
+            "/health",
+            health,
+            methods=[method],
+            name=operation,
+            operation_id=operation,
+            summary="Whether this instance takes traffic",
+            response_model=HealthBody,
+            responses={503: {"model": HealthBody, "description": "Starting or draining"}},
+            route_class_override=RawRoute,
+        )
 
 
 def add_metrics_route(app: FastAPI, registry: CollectorRegistry) -> None:
