@@ -203,3 +203,14 @@ async def test_without_budget_left_the_only_attempt_gets_all_the_time() -> None:
     assert with_no_budget is not None and with_budget is not None
     assert with_no_budget - start > 4.0
     assert with_budget - start < 2.0 + (time.monotonic() - start)
+
+
+async def test_going_back_to_the_only_instance_waits_a_little_each_time() -> None:
+    instances = Instances(a_1=Unavailable("busy"))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(RetryError):
+        await retry(3, 5.0, instances.balancer())("x")
+    assert instances.calls == ["a:1", "a:1", "a:1"]
+    # 10 ms before the second attempt and 20 ms before the third: at least 30 ms in all (more on a busy machine).
+    assert loop.time() - started >= 0.03

@@ -141,3 +141,11 @@ def test_from_rpc_error_keeps_the_details() -> None:
 )
 def test_peer_host(peer: str, host: str) -> None:
     assert _peer_host(peer) == host
+
+
+def test_a_refused_stream_is_a_busy_instance_not_an_unreachable_one() -> None:
+    # HTTP/2 REFUSED_STREAM: the server never processed the call; retrying is safe and the instance is there.
+    text = "Stream removed (RST_STREAM (Received RST_STREAM with error code 7))"
+    error = from_rpc_error(rpc_error(S.UNAVAILABLE, text))
+    assert type(error) is Unavailable
+    assert not isinstance(error, ConnectionFailed)

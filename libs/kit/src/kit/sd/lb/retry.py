@@ -21,6 +21,9 @@ from kit.sd.lb.balancer import Balancer, NoEndpoints
 from kit.sd.lb.budget import Budget
 from kit.sd.lb.hedge import Hedge
 
+RETURN_BACKOFF = 0.01
+"""Seconds an attempt waits per earlier attempt of the same call on the same instance (at most half its share)."""
+
 Callback: TypeAlias = Callable[[int, BaseException], bool]
 """Hears each failed attempt (its number, from 1, and its error) and answers whether to keep trying."""
 
@@ -101,10 +104,14 @@ class _Call(Generic[Req, Resp]):
 
     async def attempt(self, chosen: InstanceEndpoint[Req, Resp], ends_at: float, share: float, last: bool) -> Resp:
         """One attempt, with the request deadline narrowed to its share, so client transports pass it on and the
-        instance stops work nobody waits for."""
+        instance stops work nobody waits for. Going back to an instance this call already tried (there is no other)
+        waits a little first, growing with each return, so a busy lone instance is not hammered."""
         scope = asyncio.timeout_at(ends_at)
+        returns = self.tried.count(chosen.instance) - 1
         try:
             async with scope:
+                if returns > 0:
+                    await asyncio.sleep(min(RETURN_BACKOFF * returns, share / 2))
                 with request_scope(request_id=request_id(), timeout=ends_at - self.loop.time()):
                     return await chosen.endpoint(self.request)
         except TimeoutError as exc:
@@ -251,4 +258,4 @@ def retry(
     return retrying
 
 
-__all__ = ["Callback", "RetryError", "retry"]
+__all__ = ["RETURN_BACKOFF", "Callback", "RetryError", "retry"]

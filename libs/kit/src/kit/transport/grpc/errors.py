@@ -69,6 +69,10 @@ def trailing_metadata(exc: BaseException) -> tuple[tuple[str, str], ...]:
     return (code,)
 
 
+_REFUSED_STREAM_MARK = "RST_STREAM with error code 7"
+"""grpc core's words for a stream the server refused before processing it (HTTP/2 REFUSED_STREAM)."""
+
+
 def from_rpc_error(err: grpc.aio.AioRpcError) -> KitError:
     """The kit error a client raises for a failed call, so retries and breakers judge it like any other."""
     status = err.code()
@@ -80,7 +84,11 @@ def from_rpc_error(err: grpc.aio.AioRpcError) -> KitError:
             return Overloaded(
                 text, retry_after=parse_retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
             )
-        return Unavailable(text) if kit_code == Unavailable.code else ConnectionFailed(text)
+        if kit_code == Unavailable.code or _REFUSED_STREAM_MARK in text:
+            # A refused stream (HTTP/2 REFUSED_STREAM) was never processed: the instance is there but busy, so it
+            # may be retried, and it is no reason to stop sending the instance work at once.
+            return Unavailable(text)
+        return ConnectionFailed(text)
     if status is grpc.StatusCode.DEADLINE_EXCEEDED:
         return DeadlineExceeded(text)
     if status is grpc.StatusCode.RESOURCE_EXHAUSTED:
