@@ -1,5 +1,4 @@
 import asyncio
-import contextlib
 
 import pytest
 
@@ -15,49 +14,7 @@ from kit.errors import (
     RateLimited,
     Unavailable,
 )
-from support.clock import FakeClock
-
-
-class Dependency:
-    """A fake dependency: answers "ok" or raises the error it is told to, and counts its calls."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.error: BaseException | None = None
-
-    async def __call__(self) -> str:
-        self.calls += 1
-        if self.error is not None:
-            raise self.error
-        return "ok"
-
-
-def make(**kwargs: float) -> tuple[Breaker, FakeClock, list[int]]:
-    clock = FakeClock()
-    states: list[int] = []
-    options = {"failures": 3, "wait": 10.0, "max_wait": 10.0, "half_open_max": 1, **kwargs}
-    breaker = Breaker(
-        "trim",
-        failures=int(options["failures"]),
-        wait=options["wait"],
-        max_wait=options["max_wait"],
-        half_open_max=int(options["half_open_max"]),
-        on_state=states.append,
-        clock=clock,
-    )
-    return breaker, clock, states
-
-
-async def run(breaker: Breaker, clock: FakeClock, script: str) -> None:
-    """Plays a script of steps: `ok`, `fail`, `wait:<seconds>`; refusals by an open circuit are ignored."""
-    dependency = Dependency()
-    for step in script.split():
-        if step.startswith("wait:"):
-            clock.advance(float(step.removeprefix("wait:")))
-            continue
-        dependency.error = None if step == "ok" else Unavailable("down")
-        with contextlib.suppress(Unavailable):
-            await breaker.call(dependency)
+from support.breaker import Dependency, make, run
 
 
 @pytest.mark.parametrize(
@@ -160,27 +117,6 @@ async def test_errors_that_say_nothing_of_the_instance_do_not_count(error: Excep
     assert breaker.state is State.CLOSED
     assert dependency.calls == 5
     assert states == []
-
-
-@pytest.mark.parametrize(
-    ("script", "state"),
-    [
-        ("fail wait:0.24", State.OPEN),
-        ("fail wait:0.25", State.HALF_OPEN),  # the first trial soon after opening
-        ("fail wait:0.25 fail wait:0.49", State.OPEN),  # a failed trial doubles the wait
-        ("fail wait:0.25 fail wait:0.5", State.HALF_OPEN),
-        ("fail wait:0.25 fail wait:0.5 fail wait:1 fail wait:2 fail wait:3.9", State.OPEN),
-        ("fail wait:0.25 fail wait:0.5 fail wait:1 fail wait:2 fail wait:4 fail wait:4.9", State.OPEN),
-        ("fail wait:0.25 fail wait:0.5 fail wait:1 fail wait:2 fail wait:4 fail wait:5", State.HALF_OPEN),  # capped
-        ("fail wait:0.25 fail wait:0.5 ok fail wait:0.25", State.HALF_OPEN),  # closing resets the wait
-    ],
-)
-async def test_the_wait_before_a_trial_starts_short_and_grows_while_trials_fail(script: str, state: State) -> None:
-    breaker, clock, _ = make(failures=1, wait=0.25, max_wait=5.0)
-
-    await run(breaker, clock, script)
-
-    assert breaker.state is state
 
 
 async def test_a_business_error_from_a_half_open_trial_closes_the_circuit() -> None:
@@ -321,16 +257,3 @@ def test_bad_settings_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         Breaker("x", failures=failures, wait=wait, max_wait=max_wait, half_open_max=half_open_max)
-
-
-def test_a_trial_that_never_reports_frees_its_place_after_max_wait() -> None:
-    breaker, clock, _ = make(failures=1, wait=0.25, max_wait=5.0)
-    breaker.record(breaker.admit(), Unavailable("down"))
-    clock.advance(0.25)
-    breaker.admit()  # a trial admitted, then dropped before it ran: it never records
-    assert not breaker.allows()
-    clock.advance(4.9)
-    assert not breaker.allows()
-    clock.advance(0.1)
-    assert breaker.allows()
-    assert breaker.state is State.HALF_OPEN
