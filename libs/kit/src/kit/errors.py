@@ -135,6 +135,10 @@ class Unavailable(KitError):
     log_level = logging.WARNING
     reason: str = ""
 
+    def headers(self) -> dict[str, str]:
+        # A 503 tells the caller when to come back (RFC 9110): a second, as for a shed request.
+        return {"Retry-After": "1"}
+
     def public_message(self) -> str:
         what = f"{self.dependency} is unavailable" if self.dependency else "service unavailable"
         return f"{what}: {self.reason}" if self.reason else what

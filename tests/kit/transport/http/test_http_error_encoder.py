@@ -106,7 +106,7 @@ def test_overloaded_sets_retry_after() -> None:
 
 
 def test_only_rate_limiting_and_overload_add_headers_beside_the_code() -> None:
-    assert default_error_encoder(Unavailable("down"))[2] == {"kit-error": "unavailable"}
+    assert default_error_encoder(Unavailable("down"))[2] == {"Retry-After": "1", "kit-error": "unavailable"}
 
 
 def test_a_bug_the_request_line_already_logged_is_not_logged_again(caplog: pytest.LogCaptureFixture) -> None:

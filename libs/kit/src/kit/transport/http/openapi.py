@@ -36,7 +36,7 @@ def error_responses(statuses: Collection[int]) -> dict[int | str, dict[str, Any]
     responses: dict[int | str, dict[str, Any]] = {}
     for status in sorted(set(statuses) | ALWAYS_DOCUMENTED):
         response: dict[str, Any] = {"model": ErrorBody, "description": HTTPStatus(status).phrase}
-        if status == HTTPStatus.TOO_MANY_REQUESTS:
+        if status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
             response["headers"] = {
                 "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
             }
