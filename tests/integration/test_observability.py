@@ -37,7 +37,7 @@ def observed(
     tmp = tmp_path_factory.mktemp("observability")
     (tmp / "consul").mkdir()
     agent = ConsulAgent(tmp / "consul").start()
-    env = {"CONSUL_HTTP_ADDR": agent.addr, "ADD_RATELIMIT_SUM_PER_CLIENT": "50/20"}
+    env = {"CONSUL_HTTP_ADDR": agent.addr, "ADD_RATELIMIT_SUM_PER_CLIENT": "5/35"}
     trims = [trim_process(tmp, f"trim{i}", env=env) for i in (1, 2)]
     add = add_process(tmp, env=env)
     prometheus = PrometheusServer(agent.addr, tmp / "prometheus")
@@ -58,16 +58,19 @@ def observed(
         agent.stop()
 
 
-def traffic(add: ServiceProcess) -> None:
-    # The per-client limit keys on the peer address: this traffic comes from 127.0.0.2, so that only the burst
-    # below, from 127.0.0.1, is meant to meet it.
-    calm = httpx.Client(base_url=add.http_url, timeout=5, transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+def traffic(add: ServiceProcess, calm_address: str) -> None:
+    """Calls of every kind, and a burst that meets add's per-client limit (5/s, a burst of 35: see `observed`).
+
+    The limit keys on the peer address. The calm calls come from `calm_address`, a fresh one per test: their 30
+    calls fit in its burst however fast they go. The burst comes from 127.0.0.1: 81 calls in well under 9 s (with
+    its refill, what a burst of 35 allows) meet the limit however slow the machine is."""
+    calm = httpx.Client(base_url=add.http_url, timeout=5, transport=httpx.HTTPTransport(local_address=calm_address))
     with calm, httpx.Client(base_url=add.http_url, timeout=5) as client:
         for i in range(30):
             assert calm.post("/sum", json={"a": i, "b": 1}).status_code == 200
             assert client.post("/concat", json={"a": f"{i} x", "b": "y z"}).status_code == 200
         client.post("/sum", json={"a": 2**63 - 1, "b": 1})  # a business error
-        statuses = {client.post("/sum", json={"a": 1, "b": 1}).status_code for _ in range(40)}
+        statuses = {client.post("/sum", json={"a": 1, "b": 1}).status_code for _ in range(80)}
         assert 429 in statuses  # so the rate-limit panel has something to show
 
 
@@ -94,7 +97,7 @@ def test_contract_metrics_with_labels_and_both_trims_serving(
     observed: Observed,
 ) -> None:
     prometheus, add, trims = observed
-    traffic(add)
+    traffic(add, calm_address="127.0.0.2")
 
     def scraped() -> bool:
         return bool(prometheus.query('kit_client_requests_total{service="add",outcome="ok"}'))
@@ -117,7 +120,7 @@ def test_every_dashboard_query_returns_data(
     observed: Observed,
 ) -> None:
     prometheus, add, _ = observed
-    traffic(add)
+    traffic(add, calm_address="127.0.0.3")
     queries = dashboard_queries()
     assert len(queries) >= 9
 

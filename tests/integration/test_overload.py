@@ -48,14 +48,17 @@ async def grpc_load(address: str, seconds: float) -> Counter[str]:
 
 @pytest.mark.timeout(4 * START_WITHIN)
 def test_overload_is_shed_at_once_with_retry_after_and_no_client_times_out(tmp_path: Path) -> None:
-    # trim sheds too, and add turns a trim that sheds into its own 503 "trim is unavailable": this test is about
-    # the edge, add's own shedding, so trim takes whatever it gets.
-    trim = trim_process(tmp_path, "trim", env={"TRIM_REGISTER": "false", "TRIM_SHED": "false"})
+    # This test is about the edge, add's own shedding, so add must be the bottleneck and trim take whatever it
+    # gets: two trims that neither shed nor refuse streams. (With one trim capped at 100 streams a machine where
+    # add keeps up makes trim refuse first, and add answers "trim is unavailable", 503 with Retry-After, without
+    # ever falling behind: a downstream limit, not this test's subject.)
+    trim_env = {"TRIM_REGISTER": "false", "TRIM_SHED": "false", "TRIM_GRPC_MAX_CONCURRENT_STREAMS": "100000"}
+    trims = [trim_process(tmp_path, f"trim{i}", env=trim_env) for i in (1, 2)]
     add = add_process(
         tmp_path,
         env={
             "ADD_REGISTER": "false",
-            "TRIM_INSTANCES": trim.grpc_address,
+            "TRIM_INSTANCES": ",".join(t.grpc_address for t in trims),
             # Only the shedder may refuse here: trim calls get time enough on a busy machine, and no breaker opens.
             "ADD_TRIM_TIMEOUT": "20",
             "ADD_REQUEST_TIMEOUT": "25",
@@ -63,9 +66,9 @@ def test_overload_is_shed_at_once_with_retry_after_and_no_client_times_out(tmp_p
         },
     )
     try:
-        for process in (trim, add):
+        for process in (*trims, add):
             process.launch()
-        for process in (trim, add):
+        for process in (*trims, add):
             process.wait_ready(wait=START_WITHIN)
 
         async def scenario() -> tuple[Overload, Overload, Counter[str]]:
@@ -80,7 +83,7 @@ def test_overload_is_shed_at_once_with_retry_after_and_no_client_times_out(tmp_p
         saturated, result, grpc_seen = asyncio.run(scenario())
         shed_total = sum(value for _, value in samples(add, "kit_shed_total"))
     finally:
-        stop_all(add, trim)
+        stop_all(add, *trims)
     print(f"saturated: {saturated.summary()}")
     print(f"overload: {result.summary()} grpc {dict(grpc_seen)} kit_shed_total {shed_total}")
     assert result.timeouts == 0 and not result.errors  # every request got an answer in time
