@@ -58,7 +58,7 @@ def traced(exporter: InMemorySpanExporter, service: str, instance: str) -> traci
 async def start_trim(trace: tracing.Tracing) -> tuple[grpc.aio.Server, str]:
     metrics = Metrics(CollectorRegistry(), service="trim")
     logger = logging.getLogger("test.trim")
-    onion = trimmain.build(TrimConfig(), metrics=metrics, serving=Serving(), logger=logger, env={}, tracer=trace.tracer)
+    onion = trimmain.build(TrimConfig(), metrics=metrics, serving=Serving(), logger=logger, tracer=trace.tracer)
     server, port = await start_server(onion.grpc_handlers)
     return server, f"127.0.0.1:{port}"
 

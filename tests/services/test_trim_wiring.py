@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import grpc
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
+from kit import ratelimit
+from kit.errors import RateLimited
+from kit.metrics import Metrics
+from kit.run import Serving
 from support.onion import Served
+from trimsvc import main as trimmain
+from trimsvc.config import Config as TrimConfig
 from trimsvc.pb import trim_pb2, trim_pb2_grpc
 
 
@@ -49,3 +58,15 @@ async def test_health_docs_metrics(trim: Served) -> None:
         'kit_requests_total{method="TrimSpace",outcome="ok",service="trim",transport="http"} 1.0'
         in (await trim.http.get("/metrics")).text
     )
+
+
+async def test_rate_limit_from_config_refuses_and_is_counted() -> None:
+    cfg = TrimConfig(ratelimits={"TrimSpace": ratelimit.Config(total=ratelimit.Limit(rate=0.001, burst=1))})
+    metrics = Metrics(CollectorRegistry(), service="trim")
+    onion = trimmain.build(cfg, metrics=metrics, serving=Serving(), logger=logging.getLogger("test.trim"))
+
+    assert await onion.endpoints.trim_space("a b") == "ab"
+    with pytest.raises(RateLimited):
+        await onion.endpoints.trim_space("a b")
+    text = generate_latest(metrics.registry).decode()
+    assert 'kit_ratelimit_rejected_total{method="TrimSpace",service="trim"} 1.0' in text

@@ -4,7 +4,7 @@ import pytest
 
 from kit.endpoint import request_scope
 from kit.errors import RateLimited
-from kit.ratelimit import Config, Limit, from_env, read_config, variable
+from kit.ratelimit import Config, Limit, limit, read_config, read_configs, variable
 from support.clock import FakeClock
 
 
@@ -77,23 +77,26 @@ def test_read_config(env: dict[str, str], config: Config) -> None:
 )
 def test_bad_values_name_the_variable(name: str, value: str, reason: str) -> None:
     with pytest.raises(ValueError, match=re.escape(f"{name}={value!r}")) as info:
-        from_env("add", "Sum", {name: value})
+        read_config("add", "Sum", {name: value})
 
     assert reason in str(info.value)
 
 
 def test_unlimited_when_nothing_is_set() -> None:
-    assert from_env("add", "Sum", {}) is None
-    assert from_env("add", "Sum", {"ADD_RATELIMIT_SUM_MODE": "delay"}) is None
+    assert read_config("add", "Sum", {}) == Config()
+    assert limit(read_config("add", "Sum", {"ADD_RATELIMIT_SUM_MODE": "delay"}))(echo) is echo
+
+
+def test_read_configs_reads_each_method() -> None:
+    env = {"TRIM_RATELIMIT_TRIMSPACE": "2/3"}
+    assert read_configs("trim", ["TrimSpace"], env) == {"TrimSpace": Config(total=Limit(rate=2.0, burst=3))}
 
 
 async def test_one_request_per_second_as_in_go_kits_tutorial() -> None:
     clock = FakeClock()
     rejected: list[None] = []
-    middleware = from_env(
-        "add", "Sum", {"ADD_RATELIMIT_SUM": "1/1"}, clock=clock, on_reject=lambda: rejected.append(None)
-    )
-    assert middleware is not None
+    config = read_config("add", "Sum", {"ADD_RATELIMIT_SUM": "1/1"})
+    middleware = limit(config, clock=clock, on_reject=lambda: rejected.append(None))
     endpoint = middleware(echo)
 
     assert await endpoint("a") == "a"
@@ -109,8 +112,7 @@ async def test_one_request_per_second_as_in_go_kits_tutorial() -> None:
 async def test_delay_mode_waits_instead_of_refusing() -> None:
     sleep = FakeSleep()
     env = {"ADD_RATELIMIT_SUM": "2/1", "ADD_RATELIMIT_SUM_MODE": "delay"}
-    middleware = from_env("add", "Sum", env, clock=FakeClock(), sleep=sleep)
-    assert middleware is not None
+    middleware = limit(read_config("add", "Sum", env), clock=FakeClock(), sleep=sleep)
     endpoint = middleware(echo)
 
     await endpoint("a")
@@ -121,8 +123,7 @@ async def test_delay_mode_waits_instead_of_refusing() -> None:
 
 async def test_per_client_and_global_limits_both_apply() -> None:
     env = {"ADD_RATELIMIT_SUM": "1/3", "ADD_RATELIMIT_SUM_PER_CLIENT": "1/2"}
-    middleware = from_env("add", "Sum", env, clock=FakeClock())
-    assert middleware is not None
+    middleware = limit(read_config("add", "Sum", env), clock=FakeClock())
     endpoint = middleware(echo)
 
     with request_scope(client="a"):

@@ -1,6 +1,6 @@
-"""What every kit service does the same way in its composition root: the standard endpoint middleware stack,
-serving the onion over gRPC and HTTP with health, reflection and a Consul registration, and a `main` that refuses
-bad configuration before anything starts. Each service's main.py keeps what is its own: building the onion."""
+"""What every kit service does the same way in its composition root: recording refused requests, serving the
+onion over gRPC and HTTP with health, reflection and a Consul registration, and a `main` that refuses bad
+configuration before anything starts. Each service's main.py keeps what is its own: building the onion."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import asyncio
 import contextlib
 import gc
 import logging
-import os
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -20,15 +19,10 @@ from fastapi import FastAPI
 from kit import log as kitlog
 from kit import run as kitrun
 from kit import tracing as kittracing
-from kit.auth import AuthConfig
 from kit.edge import Edge
 from kit.endpoint import Middleware, Rejected, chain
 from kit.env import ConfigError
 from kit.metrics import Metrics
-from kit.overload import Shedder, shedding
-from kit.overload import read_config as read_shed_config
-from kit.ratelimit import from_env as ratelimit_from_env
-from kit.ratelimit import read_config as read_ratelimit_config
 from kit.run import HttpServer, Serving
 from kit.sd.consul import ConsulConfig, Registrar, Registration
 from kit.sd.consul import client as consul_client
@@ -85,40 +79,6 @@ def observed(*, service: str, metrics: Metrics, logger: logging.Logger) -> Calla
 
     def middleware(method: str) -> Middleware[Any, Any]:
         return chain(metrics.endpoint(method), kitlog.endpoint_logging(logger, service=service, method=method))
-
-    return middleware
-
-
-def endpoint_middleware(
-    *,
-    service: str,
-    metrics: Metrics,
-    logger: logging.Logger,
-    env: Mapping[str, str] = os.environ,
-    auth: AuthConfig | None = None,
-) -> Callable[[str], Middleware[Any, Any]]:
-    """The middleware stack of each method: metrics outermost (so refusals are counted), load shedding (one
-    shedder for the whole service, `<SERVICE>_SHED_*`; shed requests are counted, not logged one by one: under
-    overload a log line each would be work added), the request log line, authentication when `auth` turns it on
-    (so the rate limit below keys on the verified identity), then the rate limit the environment asks for
-    (`<SERVICE>_RATELIMIT_<METHOD>...`), if any."""
-    # --- load shedding (issue 10 item 4): one shedder per service, learning from every method ---
-    shedder = Shedder.on_loop(read_shed_config(service, env))
-    metrics.shedder_gauges(limit=shedder.limit, lag=shedder.lag)
-    # --- end of load shedding ---
-
-    def middleware(method: str) -> Middleware[Any, Any]:
-        stack: list[Middleware[Any, Any]] = [
-            metrics.endpoint(method),
-            shedding(shedder, on_shed=metrics.shed_counter(method)),
-            kitlog.endpoint_logging(logger, service=service, method=method),
-        ]
-        if auth is not None and auth.enabled:
-            stack.append(auth.middleware())
-        limit = ratelimit_from_env(service, method, env, on_reject=metrics.ratelimit_rejected(method))
-        if limit is not None:
-            stack.append(limit)
-        return chain(*stack)
 
     return middleware
 
@@ -244,15 +204,12 @@ async def serve(
         logger.info("stopped")
 
 
-def configure(service: str, load: Callable[[], C], *, methods: Sequence[str] = ()) -> tuple[C, Tracing]:
+def configure(service: str, load: Callable[[], C]) -> tuple[C, Tracing]:
     """What a service's `main` does before its event loop starts: reads its configuration (`load`: every setting,
-    logging and Consul included), the rate limits of `methods` and its tracing, exits with status 2 and one line
-    naming the variable when any is bad, then configures logging as the configuration says."""
+    logging, Consul, rate limits and shedding included) and its tracing, exits with status 2 and one line naming the
+    variable when any is bad, then configures logging as the configuration says."""
     try:
         cfg = load()
-        for method in methods:
-            read_ratelimit_config(service, method, os.environ)
-        read_shed_config(service, os.environ)
         tracing = kittracing.from_env(service=service)
     except (ConfigError, ValueError, kittracing.MissingExporter) as exc:
         print(f"{service}svc: {exc}", file=sys.stderr)
@@ -263,4 +220,4 @@ def configure(service: str, load: Callable[[], C], *, methods: Sequence[str] = (
     return cfg, tracing
 
 
-__all__ = ["Configured", "Listening", "Onion", "configure", "endpoint_middleware", "serve"]
+__all__ = ["Configured", "Listening", "Onion", "configure", "serve"]

@@ -39,7 +39,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -66,13 +65,6 @@ def _hedge(env: Mapping[str, str] | None) -> tuple[bool, float | None]:
     if text in ("off", "0", "false", "no"):
         return False, None
     return True, e.seconds("ADD_HEDGE", 0.0, env=env)
-
-
-def _ratelimits(env: Mapping[str, str] | None) -> dict[str, ratelimit.Config]:
-    try:
-        return {m: ratelimit.read_config(SERVICE, m, os.environ if env is None else env) for m in METHODS}
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +111,8 @@ class Config:
             edge=Edge.from_env("ADD", env),
             auth=AuthConfig.from_env("ADD", env),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
-            shed=overload.read_config(SERVICE, os.environ if env is None else env),
-            ratelimits=_ratelimits(env),
+            shed=overload.read_config(SERVICE, env),
+            ratelimits=ratelimit.read_configs(SERVICE, METHODS, env),
             log=kitlog.read_config(env),
             consul=read_consul_config(env),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from addsvc.service import Service
-from kit.endpoint import Endpoint, MethodMiddleware
+from kit.endpoint import Endpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,21 +63,10 @@ class Set:
     sum_endpoint: Endpoint[SumRequest, SumResponse]
     concat_endpoint: Endpoint[ConcatRequest, ConcatResponse]
 
-    @classmethod
-    def build(cls, svc: Service, *, middleware: MethodMiddleware | None = None) -> Set:
-        """Makes the endpoints of `svc`, each wrapped in `middleware(method name)` when given."""
-        sum_endpoint = make_sum_endpoint(svc)
-        concat_endpoint = make_concat_endpoint(svc)
-        if middleware is not None:
-            sum_endpoint = middleware("Sum")(sum_endpoint)
-            concat_endpoint = middleware("Concat")(concat_endpoint)
-        return cls(sum_endpoint=sum_endpoint, concat_endpoint=concat_endpoint)
-
 
 __all__ = [
     "ConcatRequest",
     "ConcatResponse",
-    "MethodMiddleware",
     "Set",
     "SumRequest",
     "SumResponse",

@@ -13,6 +13,7 @@
 | TRIM_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
 | TRIM_HTTP_*, TRIM_GRPC_*, TRIM_TRUSTED_PROXIES | see kit.edge | wire limits and trusted proxies (README) |
 | TRIM_RATELIMIT_TRIMSPACE | unset | `<rate>/<burst>` for all callers; `_PER_CLIENT` and `_MODE` as for add |
+| TRIM_SHED, TRIM_SHED_* | as for add | load shedding (kit.overload) |
 | LOG_FORMAT, LOG_LEVEL | console on a terminal, else json; INFO | kit.log's variables |
 | CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN | 127.0.0.1:8500, unset | Consul's own variables |
 | TRIM_DELAY | unset | fault injection: seconds every TrimSpace waits first (for deadline tests) |
@@ -25,8 +26,14 @@ from dataclasses import dataclass, field
 
 from kit import env as e
 from kit import log as kitlog
+from kit import overload, ratelimit
 from kit.edge import Edge
 from kit.sd.consul import ConsulConfig, read_consul_config
+
+SERVICE = "trim"
+"""The name trim registers under in Consul, and the `service` label of its metrics."""
+
+METHODS = ("TrimSpace",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,10 @@ class Config:
     delay: float = 0.0
     log: kitlog.Config = field(default_factory=kitlog.Config)
     consul: ConsulConfig = field(default_factory=ConsulConfig)
+    shed: overload.ShedConfig = overload.DEFAULTS
+    ratelimits: Mapping[str, ratelimit.Config] = field(
+        default_factory=lambda: dict.fromkeys(METHODS, ratelimit.Config())
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -66,7 +77,9 @@ class Config:
             delay=delay,
             log=kitlog.read_config(env),
             consul=read_consul_config(env),
+            shed=overload.read_config(SERVICE, env),
+            ratelimits=ratelimit.read_configs(SERVICE, METHODS, env),
         )
 
 
-__all__ = ["Config"]
+__all__ = ["METHODS", "SERVICE", "Config"]

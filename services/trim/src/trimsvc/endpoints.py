@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kit.endpoint import Endpoint, MethodMiddleware
+from kit.endpoint import Endpoint
 from trimsvc.service import Service
 
 
@@ -37,16 +37,8 @@ class Set:
 
     trim_space_endpoint: Endpoint[TrimRequest, TrimResponse]
 
-    @classmethod
-    def build(cls, svc: Service, *, middleware: MethodMiddleware | None = None) -> Set:
-        """Makes the endpoints of `svc`, each wrapped in `middleware(method name)` when given."""
-        endpoint = make_trim_space_endpoint(svc)
-        if middleware is not None:
-            endpoint = middleware("TrimSpace")(endpoint)
-        return cls(trim_space_endpoint=endpoint)
-
     async def trim_space(self, s: str) -> str:
         return (await self.trim_space_endpoint(TrimRequest(s=s))).s
 
 
-__all__ = ["MethodMiddleware", "Set", "TrimRequest", "TrimResponse", "make_trim_space_endpoint"]
+__all__ = ["Set", "TrimRequest", "TrimResponse", "make_trim_space_endpoint"]

@@ -1,29 +1,36 @@
 """trim's composition root: reads the configuration, builds the onion inside out, serves it, registers in Consul,
-and shuts down in order."""
+and shuts down in order.
+
+What wraps what, innermost first:
+- service: BasicService <- the TRIM_DELAY fault, when set;
+- endpoint TrimSpace: rate limit <- request log line <- load shedding <- request metrics (outermost, so refusals
+  are counted);
+- transports: HTTP (FastAPI) and gRPC over the same endpoint.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import Mapping
+from typing import Any
 
 import uvloop
 from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 
+from kit import log as kitlog
+from kit import overload, ratelimit
 from kit import serve as kitserve
+from kit.endpoint import Middleware, chain
 from kit.metrics import Metrics
 from kit.run import Serving
 from kit.tracing import Tracing
-from trimsvc.config import Config
-from trimsvc.endpoints import Set
+from trimsvc.config import SERVICE, Config
+from trimsvc.endpoints import Set, make_trim_space_endpoint
 from trimsvc.middleware import delayed
 from trimsvc.service import BasicService, Service
 from trimsvc.transport import grpc as grpc_transport
 from trimsvc.transport import http as http_transport
-
-SERVICE = "trim"
 
 Onion = kitserve.Onion[Set]
 """trim built inside out, ready to serve: the endpoints and both transports over them."""
@@ -35,16 +42,26 @@ def build(
     metrics: Metrics,
     serving: Serving,
     logger: logging.Logger,
-    env: Mapping[str, str] = os.environ,
     tracer: Tracer | None = None,
 ) -> Onion:
-    """Builds service, endpoints and transports. Rate limits come from `env` (TRIM_RATELIMIT_*)."""
+    """Builds service, endpoints and transports."""
     svc: Service = BasicService()
     if cfg.delay > 0:
         svc = delayed(cfg.delay)(svc)
-    middleware = kitserve.endpoint_middleware(service=SERVICE, metrics=metrics, logger=logger, env=env)
+
+    shedder = overload.Shedder.on_loop(cfg.shed)
+    metrics.shedder_gauges(limit=shedder.limit, lag=shedder.lag)
+
+    def middleware(method: str) -> Middleware[Any, Any]:
+        return chain(
+            metrics.endpoint(method),  # outermost: every request counted and timed, refused ones too
+            overload.shedding(shedder, on_shed=metrics.shed_counter(method)),  # before any work; not logged each
+            kitlog.endpoint_logging(logger, service=SERVICE, method=method),
+            ratelimit.limit(cfg.ratelimits[method], on_reject=metrics.ratelimit_rejected(method)),
+        )
+
+    endpoints = Set(trim_space_endpoint=middleware("TrimSpace")(make_trim_space_endpoint(svc)))
     rejected = kitserve.rejections(service=SERVICE, metrics=metrics, logger=logger)
-    endpoints = Set.build(svc, middleware=middleware)
     app = http_transport.make_app(
         endpoints,
         is_serving=serving.is_serving,
@@ -80,7 +97,7 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
 
 def main() -> None:
     """Entry point of `python -m trimsvc` and the `trimsvc` command: a bad setting is one line and exit status 2."""
-    cfg, tracing = kitserve.configure(SERVICE, Config.from_env, methods=("TrimSpace",))
+    cfg, tracing = kitserve.configure(SERVICE, Config.from_env)
     uvloop.run(serve(cfg, tracing=tracing))
 
 

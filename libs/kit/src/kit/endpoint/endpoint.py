@@ -17,9 +17,6 @@ Middleware: TypeAlias = Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]
 AnyEndpoint: TypeAlias = Endpoint[Any, Any]
 """An endpoint whose request and response types do not matter to the code that holds it."""
 
-MethodMiddleware: TypeAlias = Callable[[str], Middleware[Any, Any]]
-"""Gives the middleware for one method of a service, by the method's name: a Set applies it to each endpoint."""
-
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 """The integer range every kit transport carries (protobuf `int64`): services check results against it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from kit import env as e
@@ -17,9 +18,10 @@ def _tolerance(name: str, env: Mapping[str, str]) -> float:
     return tolerance
 
 
-def read_config(service: str, env: Mapping[str, str]) -> ShedConfig:
+def read_config(service: str, env: Mapping[str, str] | None = None) -> ShedConfig:
     """The shedding configuration of `service` (`add` reads ADD_SHED, ADD_SHED_LAG, ...); raises
     kit.env.ConfigError naming the first bad variable."""
+    env = os.environ if env is None else env
     p = f"{service.upper()}_SHED"
     return ShedConfig(
         enabled=e.flag(p, DEFAULTS.enabled, env=env),

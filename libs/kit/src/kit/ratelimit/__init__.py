@@ -4,7 +4,7 @@ Configuration from the environment is described in `kit.ratelimit.config`.
 """
 
 from kit.ratelimit.bucket import TokenBucket
-from kit.ratelimit.config import Config, Limit, Mode, from_env, limit, read_config, variable
+from kit.ratelimit.config import Config, Limit, Mode, limit, read_config, read_configs, variable
 from kit.ratelimit.limiter import ANONYMOUS, Global, Limiter, PerClient, Reserver
 from kit.ratelimit.middleware import delaying, erroring
 
@@ -20,8 +20,8 @@ __all__ = [
     "TokenBucket",
     "delaying",
     "erroring",
-    "from_env",
     "limit",
     "read_config",
+    "read_configs",
     "variable",
 ]

@@ -13,7 +13,8 @@ becoming `_`: prefix `add` and method `Sum` give `ADD_RATELIMIT_SUM`):
 requests may come at once, a whole number of at least 1. `ADD_RATELIMIT_SUM=1/1` is go-kit's tutorial limit, one
 request per second. A variable that is unset or empty sets no limit; with neither limit set the method is unlimited.
 When both are set a request draws from its client's bucket first, then from the global one. A bad value raises
-`ValueError` naming the variable, so a service refuses to start with a limit it did not understand.
+`kit.env.ConfigError` (a `ValueError`) naming the variable, so a service refuses to start with a limit it did not
+understand.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import math
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from kit.clock import Clock, Sleep
 from kit.endpoint import Endpoint, Middleware, Req, Resp, chain
+from kit.env import ConfigError
 from kit.ratelimit.bucket import TokenBucket
 from kit.ratelimit.limiter import Global, PerClient
 from kit.ratelimit.middleware import delaying, erroring
@@ -80,8 +82,9 @@ def variable(prefix: str, method: str, suffix: str = "") -> str:
     return "_".join(re.sub(r"[^A-Za-z0-9]", "_", part).upper() for part in parts)
 
 
-def read_config(prefix: str, method: str, env: Mapping[str, str] = os.environ) -> Config:
-    """Reads and validates the limits of `method`; raises ValueError naming the variable on a bad value."""
+def read_config(prefix: str, method: str, env: Mapping[str, str] | None = None) -> Config:
+    """Reads and validates the limits of `method`; raises ConfigError naming the variable on a bad value."""
+    env = os.environ if env is None else env
 
     def limit(suffix: str) -> Limit | None:
         name = variable(prefix, method, suffix)
@@ -91,13 +94,18 @@ def read_config(prefix: str, method: str, env: Mapping[str, str] = os.environ) -
         try:
             return Limit.parse(value)
         except ValueError as exc:
-            raise ValueError(f"{name}={value!r}: {exc}") from None
+            raise ConfigError(f"{name}={value!r}: {exc}") from None
 
     mode_name = variable(prefix, method, "MODE")
     mode = env.get(mode_name, "").strip().lower() or "error"
     if mode not in MODES:
-        raise ValueError(f"{mode_name}={env[mode_name]!r}: expected one of {', '.join(MODES)}")
+        raise ConfigError(f"{mode_name}={env[mode_name]!r}: expected one of {', '.join(MODES)}")
     return Config(total=limit(""), per_client=limit("PER_CLIENT"), mode="delay" if mode == "delay" else "error")
+
+
+def read_configs(prefix: str, methods: Sequence[str], env: Mapping[str, str] | None = None) -> dict[str, Config]:
+    """The limits of each of `methods`, by method name (`read_config` for each)."""
+    return {method: read_config(prefix, method, env) for method in methods}
 
 
 def limit(
@@ -127,20 +135,3 @@ def limit(
 
 def _unlimited(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
     return next_
-
-
-def from_env(
-    prefix: str,
-    method: str,
-    env: Mapping[str, str] = os.environ,
-    *,
-    clock: Clock = time.monotonic,
-    on_reject: Callable[[], None] | None = None,
-    sleep: Sleep = asyncio.sleep,
-    max_keys: int = 10_000,
-) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]] | None:
-    """The rate-limiting middleware the environment asks for `method`, or None when it is unlimited."""
-    config = read_config(prefix, method, env)
-    if config.total is None and config.per_client is None:
-        return None
-    return limit(config, clock=clock, on_reject=on_reject, sleep=sleep, max_keys=max_keys)
