@@ -4,7 +4,12 @@ Python puts this script's folder first on sys.path, which is where the kitstack 
 
 import sys
 
-from kitstack import main
-
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        from kitstack import main
+
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C while Python still imports, before main() can answer it
+        print("stack: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)

@@ -103,6 +103,18 @@ def test_bad_settings_are_refused_with_the_reason(
     assert message in capsys.readouterr().err
 
 
+def test_ctrl_c_before_any_part_starts_is_one_line(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt  # as Ctrl-C while `up` renders its configuration, before a Launch
+
+    monkeypatch.setattr(local, "up", interrupted)
+    assert cli.main(["up"], env) == cli.INTERRUPTED
+    out = capsys.readouterr()
+    assert out.err.splitlines() == ["stack: interrupted; `make down` stops any part that was already started"]
+
+
 def test_down_ps_and_logs_without_a_stack(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["down"], env) == 0
     assert "not running" in capsys.readouterr().out

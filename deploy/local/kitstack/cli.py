@@ -100,8 +100,22 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+INTERRUPTED = 130
+"""The exit status after Ctrl-C (128 + SIGINT), as a shell reports an interrupted command."""
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    """Runs one verb; 0 on success, 1 with a message on stderr when it cannot."""
+    """Runs one verb; 0 on success, 1 with a message on stderr when it cannot, `INTERRUPTED` after Ctrl-C (one
+    line, no traceback: a launch stops what it started itself, and whatever the state still records `down` stops).
+    """
+    try:
+        return _main(argv, env)
+    except KeyboardInterrupt:
+        print("stack: interrupted; `make down` stops any part that was already started", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
     args = _parser().parse_args(argv)
     env = dict(os.environ if env is None else env)
     try:
@@ -154,4 +168,4 @@ def _docker(args: argparse.Namespace, opts: local.Options) -> int:
     return docker.run(ROOT, env, args.verb)
 
 
-__all__ = ["ROOT", "main", "options"]
+__all__ = ["INTERRUPTED", "ROOT", "main", "options"]

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import grpc
+import uvloop
 from fastapi import FastAPI
 
 from kit import log as kitlog
@@ -72,6 +74,20 @@ class Configured(Protocol):
 
     @property
     def log(self) -> kitlog.Config: ...
+
+
+class CannotListen(ConfigError):
+    """A server cannot listen where the configuration says; the message names the variable that moves it."""
+
+    @classmethod
+    def at(cls, service: str, transport: str, host: str, port: int, exc: OSError) -> CannotListen:
+        """Names `<SERVICE>_<TRANSPORT>_PORT`, the variable each kit service reads its port from."""
+        prefix = service.upper()
+        variable = f"{prefix}_{transport}_PORT"
+        if exc.errno == errno.EADDRINUSE:
+            return cls(f"{variable}={port}: {host}:{port} is in use; set {variable} to a free port (0 takes any)")
+        reason = exc.strerror or str(exc)
+        return cls(f"{variable}={port}, {prefix}_HOST={host!r}: cannot listen on {host}:{port}: {reason}")
 
 
 def observed(*, service: str, metrics: Metrics, logger: logging.Logger) -> Callable[[str], Middleware[Any, Any]]:
@@ -152,26 +168,13 @@ async def serve(
     to `on_refused`, by default `refusals`, which counts it in `metrics` and logs it."""
     health = Health([grpc_service])
     serving.listen(health.set_serving)
-    grpc_server, grpc_port = await start_server(
-        onion.grpc_handlers,
-        host=cfg.host,
-        port=cfg.grpc_port,
-        health=health,
-        reflection=[grpc_service],
-        limits=cfg.edge.grpc,
-    )
     on_refused = on_refused or refusals(service=service, metrics=metrics, logger=logger)
     report_refusals(onion.app, on_refused)
-    http = HttpServer(
-        onion.app,
-        host=cfg.host,
-        port=cfg.http_port,
-        grace=cfg.grace,
-        closing=lambda: not serving.is_serving(),
-        limits=cfg.edge.http,
-        on_refused=on_refused,
-        trusted_proxies=cfg.edge.trusted_proxies,
-    )
+    try:
+        http, grpc_server, grpc_port = await _listen(onion, service, grpc_service, cfg, serving, health, on_refused)
+    except CannotListen:
+        await _close(closers, logger)
+        raise
     logger.info(f"{service} serving", extra={"http": f"{cfg.host}:{http.port}", "grpc": f"{cfg.host}:{grpc_port}"})
     # The shutdown order is the order of `add`: stop on a signal, report not serving, leave Consul, keep serving
     # for the drain delay, then stop both servers within the grace period.
@@ -196,12 +199,55 @@ async def serve(
             await group.run()
     finally:
         gc.unfreeze()
-        for close in closers:
-            try:
-                await close()
-            except Exception as exc:
-                logger.warning("close failed: %s", exc)
+        await _close(closers, logger)
         logger.info("stopped")
+
+
+async def _listen(
+    onion: Onion[Any],
+    service: str,
+    grpc_service: str,
+    cfg: Listening,
+    serving: Serving,
+    health: Health,
+    on_refused: OnRefused,
+) -> tuple[HttpServer, grpc.aio.Server, int]:
+    """Binds HTTP, then starts gRPC. A port that cannot be bound raises CannotListen, with nothing left bound (a
+    gRPC server left to the collector would try to stop itself on a closed event loop)."""
+    try:
+        http = HttpServer(
+            onion.app,
+            host=cfg.host,
+            port=cfg.http_port,
+            grace=cfg.grace,
+            closing=lambda: not serving.is_serving(),
+            limits=cfg.edge.http,
+            on_refused=on_refused,
+            trusted_proxies=cfg.edge.trusted_proxies,
+        )
+    except OSError as exc:
+        raise CannotListen.at(service, "HTTP", cfg.host, cfg.http_port, exc) from None
+    try:
+        grpc_server, grpc_port = await start_server(
+            onion.grpc_handlers,
+            host=cfg.host,
+            port=cfg.grpc_port,
+            health=health,
+            reflection=[grpc_service],
+            limits=cfg.edge.grpc,
+        )
+    except OSError as exc:
+        http.close()
+        raise CannotListen.at(service, "GRPC", cfg.host, cfg.grpc_port, exc) from None
+    return http, grpc_server, grpc_port
+
+
+async def _close(closers: Sequence[Callable[[], Awaitable[None]]], logger: logging.Logger) -> None:
+    for close in closers:
+        try:
+            await close()
+        except Exception as exc:
+            logger.warning("close failed: %s", exc)
 
 
 def configure(service: str, load: Callable[[], C]) -> tuple[C, Tracing]:
@@ -220,4 +266,14 @@ def configure(service: str, load: Callable[[], C]) -> tuple[C, Tracing]:
     return cfg, tracing
 
 
-__all__ = ["Configured", "Listening", "Onion", "configure", "serve"]
+def run(service: str, main: Coroutine[Any, Any, None]) -> None:
+    """Runs a service's `serve(...)` on uvloop until it returns. A port it cannot listen on ends the process with
+    one error line naming the variable that sets the port, and exit status 2, as a bad setting does."""
+    try:
+        uvloop.run(main)
+    except CannotListen as exc:
+        logging.getLogger(f"{service}svc").error(str(exc))
+        raise SystemExit(2) from None
+
+
+__all__ = ["CannotListen", "Configured", "Listening", "Onion", "configure", "run", "serve"]

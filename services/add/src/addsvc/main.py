@@ -16,7 +16,6 @@ import asyncio
 import logging
 from typing import Any
 
-import uvloop
 from opentelemetry.trace import Tracer
 from prometheus_client import CollectorRegistry
 
@@ -121,9 +120,10 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
 
 
 def main() -> None:
-    """Entry point of `python -m addsvc` and the `addsvc` command: a bad setting is one line and exit status 2."""
+    """Entry point of `python -m addsvc` and the `addsvc` command: a bad setting or a port in use is one line
+    naming its variable, and exit status 2."""
     cfg, tracing = kitserve.configure(SERVICE, Config.from_env)
-    uvloop.run(serve(cfg, tracing=tracing))
+    kitserve.run(SERVICE, serve(cfg, tracing=tracing))
 
 
 __all__ = ["Onion", "build", "main", "serve", "trim_instancer"]

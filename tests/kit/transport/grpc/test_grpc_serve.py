@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -144,8 +145,9 @@ async def test_port_zero_binds_a_free_port(serve: Serve, connect: Connect) -> No
 async def test_a_busy_port_is_refused_not_shared(serve: Serve) -> None:
     port = await serve([trim_handler()])
 
-    with pytest.raises(OSError, match=str(port)):
+    with pytest.raises(OSError, match=str(port)) as info:
         await start_server([trim_handler()], port=port)
+    assert info.value.errno == errno.EADDRINUSE  # so the caller can say "in use" and name what moves the port
 
 
 def test_public_api_is_importable() -> None:

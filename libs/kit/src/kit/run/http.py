@@ -103,6 +103,10 @@ class HttpServer:
         """Serves until `stop()`; in-flight requests finish within the grace period."""
         await self._server.serve(sockets=[self.socket])
 
+    def close(self) -> None:
+        """Lets go of the socket of a server that will not serve (serving closes it on its own)."""
+        self.socket.close()
+
     def stop(self, *, force: bool = False) -> None:
         """Stops accepting connections; with `force`, drops the in-flight ones too."""
         self._server.should_exit = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,6 +74,8 @@ async def start_server(
     bound what each client may send and hold; `options` may still override any key. Stop the server with
     `await server.stop(grace)`.
     """
+    if port:
+        _check_free(host, port)
     chosen = dict(DEFAULT_OPTIONS)
     chosen.update((limits or GrpcLimits()).options())
     chosen.update(options)
@@ -91,6 +94,18 @@ async def start_server(
         raise OSError(f"cannot listen on {host}:{port}: {exc}") from exc
     await server.start()
     return server, bound
+
+
+def _check_free(host: str, port: int) -> None:
+    """Raises OSError, with its errno, when `host:port` cannot be bound. Asked before grpc core is: grpc core would
+    write lines of its own to stderr and then say only that binding failed."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as grpc core binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _address(host: str, port: int) -> str:
