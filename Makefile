@@ -17,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: chaos help install install-stack install-bench tools proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools hosts-up hosts-down hosts-ps hosts-faults
+.PHONY: chaos help install install-stack install-bench tools new-service proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools hosts-up hosts-down hosts-ps hosts-faults
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -45,6 +45,9 @@ tools: ## fetch Consul and Prometheus (and the bench's wrk, h2load, nginx, Go an
 	bash scripts/install-tools.sh
 	bash scripts/install-bench-tools.sh
 
+new-service: ## write a new service on the kit and wire it in: make new-service NAME=echo
+	$(VENV)/bin/python scripts/new_service $(NAME)
+
 proto: ## regenerate the committed protobuf/gRPC code beside each .proto
 	bash scripts/gen-proto.sh
 
@@ -55,7 +58,7 @@ fmt: ## format and auto-fix
 lint: ## ruff, mypy --strict, import-linter layer contracts
 	ruff check .
 	ruff format --check .
-	mypy libs/kit/src services/add/src services/trim/src bench deploy/hosts tests
+	mypy libs/kit/src $(wildcard services/*/src) bench deploy/hosts tests
 	lint-imports
 
 test: install lint ## lint, then every test (unit and integration, real Consul and Prometheus)

@@ -86,3 +86,38 @@ def test_consul_enforces_acls_and_each_service_gets_only_its_own_token(tmp_path:
     )
     assert [t.env["CONSUL_HTTP_TOKEN"] for t in trims] == [tokens.trim, tokens.trim]
     assert add.env["CONSUL_HTTP_TOKEN"] == tokens.add
+
+
+def test_a_service_with_a_stack_toml_runs_beside_add_and_trim(tmp_path: Path) -> None:
+    folder = tmp_path / "services" / "echo"
+    folder.mkdir(parents=True)
+    (folder / "stack.toml").write_text('module = "echosvc"\nenv_prefix = "ECHO"\nhttp_port = 8090\ngrpc_port = 8091\n')
+    more = plan.extras(tmp_path, 10000)
+    assert [(e.name, e.http_port, e.grpc_port) for e in more] == [("echo", 18090, 18091)]
+    tokens = acl.Tokens.load_or_make(tmp_path / "tokens.json")
+    grown = acl.Tokens.load_or_make(tmp_path / "tokens.json", [e.name for e in more])
+    assert (grown.management, grown.add, grown.trim) == (tokens.management, tokens.add, tokens.trim)
+    assert set(grown.services) == {"echo"}
+    assert acl.Tokens.load_or_make(tmp_path / "tokens.json", ["echo"]) == grown  # kept once made
+    assert acl.policies(grown)["echo"] == 'service "echo" { policy = "write" }\nnode_prefix "" { policy = "read" }\n'
+    specs = plan.services(TOOLS, PORTS, 1, {}, grown.by_service(), more)
+    assert [s.name for s in specs] == ["trim-1", "echo", "add"]
+    echo = specs[1]
+    assert echo.argv == ("/v/python", "-m", "echosvc")
+    assert (echo.env["ECHO_HTTP_PORT"], echo.env["ECHO_GRPC_PORT"], echo.env["ECHO_REGISTER"]) == (
+        "18090",
+        "18091",
+        "true",
+    )
+    assert echo.env["CONSUL_HTTP_ADDR"] == "127.0.0.1:18500"
+    assert echo.env["CONSUL_HTTP_TOKEN"] == grown.services["echo"] != grown.trim  # its own token, no one else's
+    names = [c.name for c in plan.checks(specs, PORTS, 1)]
+    assert names == [
+        "consul leader",
+        "trim-1",
+        "echo",
+        "add",
+        "consul: 1 trim passing",
+        "consul: echo passing",
+        "consul: add passing",
+    ]

@@ -13,7 +13,8 @@ import os
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,26 +38,49 @@ POLICIES: dict[str, str] = {
 """Consul ACL rules (HCL) by policy name."""
 
 
+def service_policy(name: str) -> str:
+    """The rules of a service beyond add and trim (services/<name>/stack.toml, written by `make new-service`): it
+    may register (and deregister) itself only, as trim may."""
+    return f'service "{name}" {{ policy = "write" }}\nnode_prefix "" {{ policy = "read" }}\n'
+
+
+def policies(tokens: Tokens) -> dict[str, str]:
+    """`POLICIES` and one policy per extra service of `tokens`, named as the service."""
+    return {**POLICIES, **{name: service_policy(name) for name in tokens.services}}
+
+
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """The secrets of one stack: Consul's management token and one token per part."""
+    """The secrets of one stack: Consul's management token, one token per part, and one per extra service (by
+    name: the services of services/*/stack.toml)."""
 
     management: str
     add: str
     trim: str
     prometheus: str
+    services: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load_or_make(cls, path: Path) -> Tokens:
-        """The stack's tokens from `path`, made and written there (0600) the first time."""
+    def load_or_make(cls, path: Path, services: Sequence[str] = ()) -> Tokens:
+        """The stack's tokens from `path`, made and written there (0600) the first time; a service of `services`
+        without a token yet (one generated since) gets one, written to `path` too."""
         if path.is_file():
-            return cls(**json.loads(path.read_text()))
-        tokens = cls(*(str(uuid.uuid4()) for _ in range(4)))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(asdict(tokens), out, indent=2)
+            tokens = cls(**json.loads(path.read_text()))
+        else:
+            tokens = cls(*(str(uuid.uuid4()) for _ in range(4)))
+        missing = [name for name in services if name not in tokens.services]
+        if missing or not path.is_file():
+            more = {name: str(uuid.uuid4()) for name in missing}
+            tokens = cls(tokens.management, tokens.add, tokens.trim, tokens.prometheus, {**tokens.services, **more})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(asdict(tokens), out, indent=2)
         return tokens
+
+    def by_service(self) -> dict[str, str]:
+        """Each service's token by its Consul name: add, trim and the extra services."""
+        return {"add": self.add, "trim": self.trim, **self.services}
 
 
 def agent_config(tokens: Tokens) -> str:
@@ -81,7 +105,7 @@ def setup(consul_addr: str, tokens: Tokens, *, timeout: float = 5.0) -> None:
     own secret and policy. Safe to repeat: what exists is left as it is."""
     api = _Api(consul_addr, tokens.management, timeout)
     existing = {policy["Name"] for policy in api.call("GET", "/v1/acl/policies") or []}
-    for name, rules in POLICIES.items():
+    for name, rules in policies(tokens).items():
         if name not in existing:
             api.call("PUT", "/v1/acl/policy", {"Name": name, "Rules": rules, "Description": f"kit stack: {name}"})
     api.call(
@@ -89,8 +113,7 @@ def setup(consul_addr: str, tokens: Tokens, *, timeout: float = 5.0) -> None:
         f"/v1/acl/token/{ANONYMOUS_TOKEN_ID}",
         {"Description": "Anonymous: read only", "Policies": [{"Name": "anonymous-read"}]},
     )
-    for part in ("add", "trim", "prometheus"):
-        secret = getattr(tokens, part)
+    for part, secret in {**tokens.by_service(), "prometheus": tokens.prometheus}.items():
         if api.exists(secret):
             continue
         api.call("PUT", "/v1/acl/token", {"SecretID": secret, "Description": part, "Policies": [{"Name": part}]})
@@ -120,4 +143,13 @@ class _Api:
         return True
 
 
-__all__ = ["ANONYMOUS_TOKEN_ID", "POLICIES", "Tokens", "agent_config", "setup", "write_agent_config"]
+__all__ = [
+    "ANONYMOUS_TOKEN_ID",
+    "POLICIES",
+    "Tokens",
+    "agent_config",
+    "policies",
+    "service_policy",
+    "setup",
+    "write_agent_config",
+]

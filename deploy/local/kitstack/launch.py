@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import acl, plan, procs, prometheus
-from .ports import Ports
+from .ports import Ports, offset_from_env
 from .process import Process
 from .state import Proc, RunDir, State
 from .tools import Tools
@@ -44,18 +44,20 @@ class Options:
 
 
 TOKENS_FILE = "consul-tokens.json"
-"""In the run folder: the stack's Consul ACL tokens (management, add, trim, prometheus), mode 0600."""
+"""In the run folder: the stack's Consul ACL tokens (management, add, trim, prometheus, each extra service),
+mode 0600."""
 
 
 def tokens(opts: Options) -> acl.Tokens:
-    """The stack's Consul ACL tokens, made the first time (see `acl`)."""
-    return acl.Tokens.load_or_make(opts.run_dir.path / TOKENS_FILE)
+    """The stack's Consul ACL tokens, made the first time, and one for each extra service (see `acl`)."""
+    names = [ext.name for ext in extra_services(opts)]
+    return acl.Tokens.load_or_make(opts.run_dir.path / TOKENS_FILE, names)
 
 
 def specs(opts: Options, tools: Tools, trims: int) -> tuple[plan.Spec, ...]:
-    """Every part of a stack with `trims` trims, in start order: Consul (ACLs enforced), Prometheus, the trims, add,
-    each with its own Consul token. Renders the Prometheus configuration and Consul's ACL configuration into the
-    run folder on the way (the same text each time)."""
+    """Every part of a stack with `trims` trims, in start order: Consul (ACLs enforced), Prometheus, the trims, the
+    extra services (services/*/stack.toml), add, each with its own Consul token. Renders the Prometheus
+    configuration and Consul's ACL configuration into the run folder on the way (the same text each time)."""
     run = opts.run_dir
     secrets = tokens(opts)
     try:
@@ -73,8 +75,13 @@ def specs(opts: Options, tools: Tools, trims: int) -> tuple[plan.Spec, ...]:
     return (
         plan.consul(tools, opts.ports, acl_config=acl_config),
         plan.prometheus(tools, opts.ports, files, data),
-        *plan.services(tools, opts.ports, trims, opts.environ(), {"add": secrets.add, "trim": secrets.trim}),
+        *plan.services(tools, opts.ports, trims, opts.environ(), secrets.by_service(), extra_services(opts)),
     )
+
+
+def extra_services(opts: Options) -> tuple[plan.Extra, ...]:
+    """The services beyond add and trim (services/*/stack.toml), on ports moved by STACK_PORT_OFFSET."""
+    return plan.extras(opts.root, offset_from_env(opts.environ()))
 
 
 class Launch:
@@ -148,4 +155,14 @@ def failure(exc: BaseException, part: str | None, run: RunDir) -> str:
     return f"the stack did not come up: {reason}\n--- last lines of {log} ---\n{procs.tail(log, 30)}"
 
 
-__all__ = ["MAX_TRIMS", "TOKENS_FILE", "Launch", "Options", "StackError", "failure", "specs", "tokens"]
+__all__ = [
+    "MAX_TRIMS",
+    "TOKENS_FILE",
+    "Launch",
+    "Options",
+    "StackError",
+    "extra_services",
+    "failure",
+    "specs",
+    "tokens",
+]

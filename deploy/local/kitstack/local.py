@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from . import procs
-from .launch import MAX_TRIMS, Launch, Options, StackError, specs
+from .launch import MAX_TRIMS, Launch, Options, StackError, extra_services, specs
 from .ports import Port, busy, describe_busy
 from .state import Proc, State
 from .status import logs, ps
@@ -47,7 +47,7 @@ def up(opts: Options, *, out: TextIO | None = None) -> None:
 
 
 def _fresh(opts: Options, out: TextIO) -> None:
-    taken = busy(opts.ports.listening(opts.trims))
+    taken = busy(_every_port(opts))
     if taken:
         raise StackError(describe_busy(taken))
     everything = specs(opts, Tools.find(opts.root), opts.trims)
@@ -111,9 +111,14 @@ def restart(opts: Options, parts: Sequence[str], *, out: TextIO | None = None) -
 
 def _ports_of(opts: Options, parts: Sequence[str]) -> tuple[Port, ...]:
     """The ports the named parts listen on (a Port's `what` starts with its part's name, Consul's with 'Consul')."""
-    every = opts.ports.listening(opts.trims)
+    every = _every_port(opts)
     prefixes = tuple({"consul": "Consul ", "prometheus": "Prometheus"}.get(p, f"{p} ") for p in parts)
     return tuple(port for port in every if port.what.startswith(prefixes))
+
+
+def _every_port(opts: Options) -> tuple[Port, ...]:
+    """The ports of add, the trims, Consul and Prometheus, and of every extra service."""
+    return (*opts.ports.listening(opts.trims), *(p for ext in extra_services(opts) for p in ext.ports()))
 
 
 def _refuse_held(opts: Options, parts: Sequence[str]) -> None:

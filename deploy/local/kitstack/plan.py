@@ -3,12 +3,13 @@ the readiness checks that say the whole stack is up. Pure: nothing here starts o
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import probes
-from .ports import Ports
+from .ports import Port, Ports
 from .prometheus import PrometheusFiles
 from .tools import Tools
 from .wait import Check
@@ -117,6 +118,58 @@ def add(tools: Tools, ports: Ports, base_env: Mapping[str, str]) -> Spec:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """A service beyond add and trim, as its services/<name>/stack.toml describes it (`make new-service` writes
+    one): run as `python -m <module>` with <PREFIX>_HOST, _HTTP_PORT, _GRPC_PORT and _REGISTER set."""
+
+    name: str
+    module: str
+    env_prefix: str
+    http_port: int
+    grpc_port: int
+
+    def ports(self) -> tuple[Port, ...]:
+        where = f"services/{self.name}/stack.toml (or STACK_PORT_OFFSET)"
+        return Port(self.http_port, f"{self.name} HTTP", where), Port(self.grpc_port, f"{self.name} gRPC", where)
+
+
+def extras(root: Path, offset: int) -> tuple[Extra, ...]:
+    """Every services/*/stack.toml, its ports moved by `offset` (STACK_PORT_OFFSET)."""
+    found = []
+    for path in sorted(root.glob("services/*/stack.toml")):
+        data = tomllib.loads(path.read_text())
+        found.append(
+            Extra(
+                name=path.parent.name,
+                module=str(data["module"]),
+                env_prefix=str(data["env_prefix"]),
+                http_port=int(data["http_port"]) + offset,
+                grpc_port=int(data["grpc_port"]) + offset,
+            )
+        )
+    return tuple(found)
+
+
+def extra(tools: Tools, ext: Extra, base_env: Mapping[str, str]) -> Spec:
+    """One extra service, registered in the stack's Consul."""
+    p = ext.env_prefix
+    env = {
+        **base_env,
+        f"{p}_HOST": HOST,
+        f"{p}_HTTP_PORT": str(ext.http_port),
+        f"{p}_GRPC_PORT": str(ext.grpc_port),
+        f"{p}_REGISTER": "true",
+    }
+    return Spec(
+        ext.name,
+        (str(tools.python), "-m", ext.module),
+        env,
+        {"http": ext.http_port, "grpc": ext.grpc_port},
+        f"http://{HOST}:{ext.http_port}/health",
+    )
+
+
 def service_env(env: Mapping[str, str], ports: Ports) -> dict[str, str]:
     """The environment every service of the stack gets: the caller's, pointed at the stack's Consul."""
     out = {k: v for k, v in env.items() if k not in _DROPPED}
@@ -126,14 +179,26 @@ def service_env(env: Mapping[str, str], ports: Ports) -> dict[str, str]:
 
 
 def services(
-    tools: Tools, ports: Ports, trims: int, env: Mapping[str, str], tokens: Mapping[str, str] | None = None
+    tools: Tools,
+    ports: Ports,
+    trims: int,
+    env: Mapping[str, str],
+    tokens: Mapping[str, str] | None = None,
+    more: Sequence[Extra] = (),
 ) -> tuple[Spec, ...]:
-    """The trims, then add; each with its own Consul token (`CONSUL_HTTP_TOKEN`) when `tokens` names one."""
+    """The trims, the extra services (services/*/stack.toml), then add; each with its own Consul token
+    (`CONSUL_HTTP_TOKEN`) when `tokens` names one for it (by service name: "trim", "add", an extra's name)."""
     base = service_env(env, ports)
-    tokens = tokens or {}
-    trim_env = {**base, "CONSUL_HTTP_TOKEN": tokens["trim"]} if "trim" in tokens else base
-    add_env = {**base, "CONSUL_HTTP_TOKEN": tokens["add"]} if "add" in tokens else base
-    return (*(trim(tools, ports, i, trim_env) for i in range(1, trims + 1)), add(tools, ports, add_env))
+    named = tokens or {}
+
+    def env_of(name: str) -> dict[str, str]:
+        return {**base, "CONSUL_HTTP_TOKEN": named[name]} if name in named else base
+
+    return (
+        *(trim(tools, ports, i, env_of("trim")) for i in range(1, trims + 1)),
+        *(extra(tools, ext, env_of(ext.name)) for ext in more),
+        add(tools, ports, env_of("add")),
+    )
 
 
 def checks(specs: Sequence[Spec], ports: Ports, trims: int) -> tuple[Check, ...]:
@@ -146,6 +211,9 @@ def checks(specs: Sequence[Spec], ports: Ports, trims: int) -> tuple[Check, ...]
             continue
         out.append(Check(spec.name, _ok(spec.health), spec.name))
     out.append(Check(f"consul: {trims} trim passing", _passing(consul_addr, "trim", trims), "trim-1"))
+    for spec in specs:
+        if spec.name not in ("consul", "prometheus", "add") and not spec.name.startswith("trim-"):
+            out.append(Check(f"consul: {spec.name} passing", _passing(consul_addr, spec.name, 1), spec.name))
     out.append(Check("consul: add passing", _passing(consul_addr, "add", 1), "add"))
     return tuple(out)
 
@@ -158,4 +226,17 @@ def _passing(consul_addr: str, service: str, count: int) -> Callable[[], bool]:
     return lambda: probes.consul_passing(consul_addr, service) >= count
 
 
-__all__ = ["HOST", "Spec", "add", "checks", "consul", "prometheus", "service_env", "services", "trim"]
+__all__ = [
+    "HOST",
+    "Extra",
+    "Spec",
+    "add",
+    "checks",
+    "consul",
+    "extra",
+    "extras",
+    "prometheus",
+    "service_env",
+    "services",
+    "trim",
+]

@@ -77,7 +77,7 @@ class Ports:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Ports:
         """The defaults shifted by STACK_PORT_OFFSET, then each STACK_*_PORT that is set; PortError names a bad one."""
-        offset = _number(env, OFFSET_VARIABLE, 0, low=-65535)
+        offset = offset_from_env(env)
         defaults = cls()
         shifted = {f.name: getattr(defaults, f.name) + offset for f in fields(cls)}
         chosen = {name: _number(env, VARIABLES[name], value) for name, value in shifted.items()}
@@ -114,6 +114,11 @@ class Ports:
                 )
             seen[port.number] = port
         return tuple(wanted)
+
+
+def offset_from_env(env: Mapping[str, str]) -> int:
+    """STACK_PORT_OFFSET, which moves every default port (0 when unset)."""
+    return _number(env, OFFSET_VARIABLE, 0, low=-65535)
 
 
 def _number(env: Mapping[str, str], name: str, default: int, *, low: int = 1) -> int:
@@ -191,4 +196,5 @@ __all__ = [
     "free_port",
     "free_ports",
     "is_free",
+    "offset_from_env",
 ]

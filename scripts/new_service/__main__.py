@@ -1,0 +1,138 @@
+"""`make new-service NAME=echo` (`python scripts/new_service NAME`): writes a new service on the kit and wires it
+into the repository, so that `make test` tests it and `make up` runs it.
+
+Written: services/NAME/ (pyproject, Dockerfile, stack.toml, the package NAMEsvc: service, endpoints, config, a
+main.py whose onion is spelled out, HTTP and gRPC transports, pb/NAME.proto and its generated code) and
+tests/services/test_NAME_service.py. Edited: the root pyproject.toml (workspace member, dependency, mypy path,
+import-linter contracts), uv.lock, every Dockerfile (the workspace's pyproject files), deploy/docker-compose.yml.
+Consul registration, metrics, Prometheus discovery (by the `http` tag) and the dashboards' per-service series come
+with the kit and the deployment as they are. Standard library only, besides `uv` and the dev group's grpc_tools.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from string import Template
+
+from edits import add_compose_service, add_dockerfile_copies, add_to_pyproject, taken_ports
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = Path(__file__).resolve().parent / "template"
+NAME = re.compile(r"[a-z][a-z0-9]{1,19}")
+
+
+class Refused(ValueError):
+    """The name cannot be used; the message says why."""
+
+
+def check(root: Path, name: str) -> None:
+    if not NAME.fullmatch(name):
+        raise Refused(f"NAME={name!r}: want 2 to 20 lowercase letters or digits, starting with a letter")
+    if (root / "services" / name).exists():
+        raise Refused(f"services/{name} exists already")
+    if name in ("kit", "pb", "test", "tests", "stack"):
+        raise Refused(f"NAME={name!r} is a name the repository uses already")
+
+
+def values(root: Path, name: str) -> dict[str, str]:
+    http = 8090
+    while {http, http + 1} & taken_ports(root):
+        http += 10
+    return {
+        "name": name,
+        "Name": name.capitalize(),
+        "NAME": name.upper(),
+        "pkg": f"{name}svc",
+        "http_port": str(http),
+        "grpc_port": str(http + 1),
+    }
+
+
+def target(root: Path, relative: Path, v: dict[str, str]) -> Path:
+    """Where a template file goes: src/pkg/... into the service's package, tests/... beside the other tests."""
+    parts = relative.with_suffix("").parts  # drop .tmpl
+    if parts[0] == "tests":
+        return root / "tests" / "services" / f"test_{v['name']}_service.py"
+    service = root / "services" / v["name"]
+    if parts[:2] == ("src", "pkg"):
+        rest = list(parts[2:])
+        if rest == ["pb", "proto"]:
+            rest = ["pb", f"{v['name']}.proto"]
+        return service.joinpath("src", v["pkg"], *rest)
+    return service.joinpath(*parts)
+
+
+def write_files(root: Path, v: dict[str, str]) -> list[Path]:
+    written = []
+    for source in sorted(TEMPLATE.rglob("*.tmpl")):
+        dest = target(root, source.relative_to(TEMPLATE), v)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(Template(source.read_text()).substitute(v))
+        written.append(dest)
+    dockerfile = root / "services" / v["name"] / "Dockerfile"
+    dockerfile.write_text(from_trim((root / "services" / "trim" / "Dockerfile").read_text(), v))
+    written.append(dockerfile)
+    return written
+
+
+def from_trim(text: str, v: dict[str, str]) -> str:
+    """trim's Dockerfile, made the new service's (it stays as the containers' owners keep trim's)."""
+    text = text.replace("trim: TrimSpace over gRPC (and HTTP)", f"{v['name']}: Echo over gRPC and HTTP")
+    for old, new in (
+        ("services/trim/src", f"services/{v['name']}/src"),
+        ("trimsvc", v["pkg"]),
+        ("TRIM_", f"{v['NAME']}_"),
+        ("8975", v["grpc_port"]),
+        ("8985", v["http_port"]),
+        ("# trim:", f"# {v['name']}:"),
+        ("trim and the kit", f"{v['name']} and the kit"),
+    ):
+        text = text.replace(old, new)
+    return text
+
+
+def run(root: Path, *argv: str) -> None:
+    done = subprocess.run(argv, cwd=root, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"new-service: `{' '.join(argv)}` failed")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: make new-service NAME=<name>   (e.g. NAME=echo)", file=sys.stderr)
+        return 2
+    name = argv[0].strip()
+    try:
+        check(ROOT, name)
+    except Refused as exc:
+        print(f"new-service: {exc}", file=sys.stderr)
+        return 2
+    v = values(ROOT, name)
+    written = write_files(ROOT, v)
+    add_to_pyproject(ROOT / "pyproject.toml", v)
+    add_dockerfile_copies(ROOT, v)
+    add_compose_service(ROOT / "deploy" / "docker-compose.yml", v)
+    uv = str(ROOT / ".tools" / "uv" / "bin" / "uv")
+    run(ROOT, uv, "lock", "--offline")
+    run(ROOT, uv, "sync", "--frozen", "--inexact")
+    run(ROOT, "bash", "scripts/gen-proto.sh")
+    # the templates' imports are sorted for no name in particular: the project's own ruff sorts them for this one
+    python_files = [str(p) for p in written if p.suffix == ".py"]
+    run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "check", "--fix", "--quiet", *python_files)
+    run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "format", "--quiet", *python_files)
+    for path in written:
+        print(f"wrote {path.relative_to(ROOT)}")
+    print(
+        f"\n{name} is a service of the workspace: `make test` tests it, `make up` runs it "
+        f"(HTTP {v['http_port']}, gRPC {v['grpc_port']}; registered in Consul as {name}).\n"
+        f"Its business is in services/{name}/src/{v['pkg']}/service.py; its wire contract in "
+        f"services/{name}/src/{v['pkg']}/pb/{name}.proto (`make proto` after editing)."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

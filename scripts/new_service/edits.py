@@ -1,0 +1,128 @@
+"""The edits `make new-service` makes to files the repository shares: small textual insertions at fixed anchors,
+each failing loudly when its anchor is gone (so a changed file is noticed, never silently half-edited)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+
+class AnchorMissing(RuntimeError):
+    """A file no longer has the text an edit inserts after."""
+
+
+def _insert_after(text: str, anchor: str, addition: str, *, path: Path) -> str:
+    at = text.find(anchor)
+    if at < 0:
+        raise AnchorMissing(f"{path}: cannot find {anchor!r}; add the new service there by hand")
+    end = at + len(anchor)
+    return text[:end] + addition + text[end:]
+
+
+def taken_ports(root: Path) -> set[int]:
+    """The ports the services' stack.toml files and the fixed stack already use."""
+    taken = {8080, 8081, 8500, 9090, *range(8975, 8995)}
+    for stack in root.glob("services/*/stack.toml"):
+        data = tomllib.loads(stack.read_text())
+        taken |= {int(data["http_port"]), int(data["grpc_port"])}
+    return taken
+
+
+def add_to_pyproject(path: Path, v: dict[str, str]) -> None:
+    """The root pyproject: dependency, workspace member and source, mypy path, first-party name, and the
+    import-linter contracts that keep the new service's layers apart."""
+    pkg, name = v["pkg"], v["name"]
+    text = path.read_text()
+    text = re.sub(r'(dependencies = \["pygokit", [^\]]*)\]', rf'\1, "{pkg}"]', text, count=1)
+    text = re.sub(r"(members = \[[^\]]*)\]", rf'\1, "services/{name}"]', text, count=1)
+    text = _insert_after(text, "[tool.uv.sources]\n", f"{pkg} = {{ workspace = true }}\n", path=path)
+    text = re.sub(r"(mypy_path = \[[^\]]*)\]", rf'\1, "services/{name}/src"]', text, count=1)
+    text = re.sub(r"(known-first-party = \[[^\]]*)\]", rf'\1, "{pkg}"]', text, count=1)
+    text = re.sub(r"(root_packages = \[[^\]]*)\]", rf'\1, "{pkg}"]', text, count=1)
+    text = text.rstrip("\n") + "\n" + CONTRACTS.format(name=name, pkg=pkg)
+    path.write_text(text)
+
+
+CONTRACTS = """
+[[tool.importlinter.contracts]]
+name = "{name}: the service layer imports no transport, metrics or discovery library"
+type = "forbidden"
+source_modules = ["{pkg}.service"]
+forbidden_modules = [
+    "grpc", "httpx", "fastapi", "starlette", "pydantic", "prometheus_client", "consul", "uvicorn", "opentelemetry",
+    "kit.transport", "kit.sd", "kit.metrics", "kit.run", "{pkg}.endpoints", "{pkg}.transport", "{pkg}.pb",
+]
+
+[[tool.importlinter.contracts]]
+name = "{name}: endpoints import no transport"
+type = "forbidden"
+source_modules = ["{pkg}.endpoints"]
+forbidden_modules = [
+    "grpc", "httpx", "fastapi", "starlette", "pydantic", "consul", "uvicorn",
+    "kit.transport", "kit.run", "{pkg}.transport", "{pkg}.pb",
+]
+
+[[tool.importlinter.contracts]]
+name = "{name} and the kit do not know each other's insides"
+type = "forbidden"
+source_modules = ["kit"]
+forbidden_modules = ["{pkg}"]
+"""
+
+
+def add_dockerfile_copies(root: Path, v: dict[str, str]) -> None:
+    """Every service image syncs the whole locked workspace, so each Dockerfile copies every member's pyproject."""
+    line = f"COPY services/{v['name']}/pyproject.toml services/{v['name']}/\n"
+    for dockerfile in sorted(root.glob("services/*/Dockerfile")):
+        text = dockerfile.read_text()
+        copies = list(re.finditer(r"^COPY services/[^/]+/pyproject\.toml services/[^/]+/\n", text, re.M))
+        if not copies:
+            raise AnchorMissing(f"{dockerfile}: no `COPY services/*/pyproject.toml` line to add {line.strip()!r} to")
+        if line not in text:
+            end = copies[-1].end()
+            dockerfile.write_text(text[:end] + line + text[end:])
+
+
+HEALTH = (
+    "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:{port}/health', timeout=2).status != 200)"
+)
+
+
+def add_compose_service(path: Path, v: dict[str, str]) -> None:
+    """A compose service for the new one, shaped as trim's (built from its Dockerfile, registered in Consul)."""
+    name, pkg, upper = v["name"], v["pkg"], v["NAME"]
+    block = f"""  {name}:
+    build:
+      context: ..
+      dockerfile: services/{name}/Dockerfile
+      args: *service-build-args
+    image: gokit/{pkg}:${{STACK_IMAGE_TAG:-dev}}
+    environment:
+      <<: *service-env
+      {upper}_HOST: 0.0.0.0
+      OTEL_SERVICE_NAME: {name}
+    expose:
+      - "{v["grpc_port"]}"
+      - "{v["http_port"]}"
+    stop_grace_period: 15s
+    depends_on:
+      consul:
+        condition: service_healthy
+    healthcheck:
+      test: ["CMD", "python", "-c", "{HEALTH.format(port=v["http_port"])}"]
+      interval: 5s
+      timeout: 3s
+      start_period: 15s
+      retries: 3
+
+"""
+    text = path.read_text()
+    anchor = "\nvolumes:\n"
+    at = text.find(anchor)
+    if at < 0:
+        raise AnchorMissing(f"{path}: no top-level `volumes:` to add the {name} service before")
+    path.write_text(text[: at + 1] + block + text[at + 1 :])
+
+
+__all__ = ["AnchorMissing", "add_compose_service", "add_dockerfile_copies", "add_to_pyproject", "taken_ports"]
