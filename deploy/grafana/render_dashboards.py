@@ -53,6 +53,8 @@ class Panel:
     unit: str
     legend: tuple[str, ...]
     description: str = ""
+    row: str = ""
+    """Panels of one `row` (a service's own panels, say) share a line of the grid, starting on a fresh one."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def parse(text: str) -> Dashboard:
             unit=str(raw["unit"]),
             legend=tuple(str(label) for label in raw.get("legend", [])),
             description=str(raw.get("description", "")),
+            row=str(raw.get("row", "")),
         )
         if panel.unit not in UNITS:
             raise ValueError(f"panel {panel.id}: unknown unit {panel.unit!r}, choose one of {sorted(UNITS)}")
@@ -118,8 +121,20 @@ def _field_config(panel: Panel) -> dict[str, Any]:
     return {"defaults": defaults, "overrides": []}
 
 
-def grafana_panel(panel: Panel, number: int) -> dict[str, Any]:
-    """One Grafana panel: a time series, or a state timeline for state units; two panels per row."""
+def layout(panels: Sequence[Panel]) -> list[tuple[int, int]]:
+    """Each panel's (x, y) on Grafana's 24-column grid: two 12-wide, 8-high panels per line, in order; a panel
+    whose `row` differs from the one before it starts a fresh line."""
+    places, x, y = [], 0, 0
+    for number, panel in enumerate(panels):
+        if number and panel.row != panels[number - 1].row and x:
+            x, y = 0, y + 8
+        places.append((x, y))
+        x, y = (12, y) if x == 0 else (0, y + 8)
+    return places
+
+
+def grafana_panel(panel: Panel, number: int, place: tuple[int, int]) -> dict[str, Any]:
+    """One Grafana panel at `place` (see `layout`): a time series, or a state timeline for state units."""
     legend = {"showLegend": True, "displayMode": "table", "placement": "bottom", "calcs": ["lastNotNull", "max"]}
     if panel.unit in STATES:
         kind, options = "state-timeline", {"mergeValues": True, "showValue": "auto", "rowHeight": 0.8, "legend": legend}
@@ -131,7 +146,7 @@ def grafana_panel(panel: Panel, number: int) -> dict[str, Any]:
         "title": panel.title,
         "description": panel.description,
         "datasource": DATASOURCE,
-        "gridPos": {"h": 8, "w": 12, "x": 12 * (number % 2), "y": 8 * (number // 2)},
+        "gridPos": {"h": 8, "w": 12, "x": place[0], "y": place[1]},
         "targets": [
             {
                 "refId": "A",
@@ -164,7 +179,10 @@ def grafana_json(dashboard: Dashboard) -> str:
         "annotations": {"list": []},
         "templating": {"list": []},
         "links": [],
-        "panels": [grafana_panel(panel, number) for number, panel in enumerate(dashboard.panels)],
+        "panels": [
+            grafana_panel(panel, number, place)
+            for number, (panel, place) in enumerate(zip(dashboard.panels, layout(dashboard.panels), strict=True))
+        ],
     }
     return json.dumps(document, indent=2) + "\n"
 

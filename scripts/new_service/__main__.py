@@ -1,12 +1,14 @@
 """`make new-service NAME=echo` (`python scripts/new_service NAME`): writes a new service on the kit and wires it
 into the repository, so that `make test` tests it and `make up` runs it.
 
-Written: services/NAME/ (pyproject, Dockerfile, stack.toml, the package NAMEsvc: service, endpoints, config, a
-main.py whose onion is spelled out, HTTP and gRPC transports, pb/NAME.proto and its generated code) and
-tests/services/test_NAME_service.py. Edited: the root pyproject.toml (workspace member, dependency, mypy path,
-import-linter contracts), uv.lock, every Dockerfile (the workspace's pyproject files), deploy/docker-compose.yml.
-Consul registration, metrics, Prometheus discovery (by the `http` tag) and the dashboards' per-service series come
-with the kit and the deployment as they are. Standard library only, besides `uv` and the dev group's grpc_tools.
+Written: services/NAME/ (pyproject, Dockerfile, stack.toml, the package NAMEsvc shaped as add's: service,
+middleware (logging, a business counter), endpoints, config, a main.py whose onion is spelled out one middleware a
+line, HTTP and gRPC transports, pb/NAME.proto and its generated code) and tests/services/test_NAME_service.py.
+Edited: the root pyproject.toml (workspace member, dependency, mypy path, import-linter contracts), uv.lock, every
+Dockerfile (the workspace's pyproject files), deploy/docker-compose.yml, and deploy/grafana/panels.toml (a row of
+the service's panels; both dashboards rendered again). The local stack runs every services/*/stack.toml and gives
+each its own Consul ACL token (deploy/local/kitstack/acl.py); Consul registration, metrics and Prometheus discovery
+(by the `http` tag) come with the kit. Standard library only, besides `uv` and the dev group's grpc_tools and ruff.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 from pathlib import Path
 from string import Template
 
-from edits import add_compose_service, add_dockerfile_copies, add_to_pyproject, taken_ports
+from edits import add_compose_service, add_dashboard_row, add_dockerfile_copies, add_to_pyproject, taken_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).resolve().parent / "template"
@@ -33,7 +35,7 @@ def check(root: Path, name: str) -> None:
         raise Refused(f"NAME={name!r}: want 2 to 20 lowercase letters or digits, starting with a letter")
     if (root / "services" / name).exists():
         raise Refused(f"services/{name} exists already")
-    if name in ("kit", "pb", "test", "tests", "stack"):
+    if name in ("kit", "pb", "test", "tests", "stack", "consul", "prometheus", "grafana", "jaeger"):
         raise Refused(f"NAME={name!r} is a name the repository uses already")
 
 
@@ -115,10 +117,12 @@ def main(argv: list[str]) -> int:
     add_to_pyproject(ROOT / "pyproject.toml", v)
     add_dockerfile_copies(ROOT, v)
     add_compose_service(ROOT / "deploy" / "docker-compose.yml", v)
+    add_dashboard_row(ROOT / "deploy" / "grafana" / "panels.toml", v)
     uv = str(ROOT / ".tools" / "uv" / "bin" / "uv")
     run(ROOT, uv, "lock", "--offline")
     run(ROOT, uv, "sync", "--frozen", "--inexact")
     run(ROOT, "bash", "scripts/gen-proto.sh")
+    run(ROOT, str(ROOT / ".venv" / "bin" / "python"), "deploy/grafana/render_dashboards.py")
     # the templates' imports are sorted for no name in particular: the project's own ruff sorts them for this one
     python_files = [str(p) for p in written if p.suffix == ".py"]
     run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "check", "--fix", "--quiet", *python_files)
@@ -127,7 +131,8 @@ def main(argv: list[str]) -> int:
         print(f"wrote {path.relative_to(ROOT)}")
     print(
         f"\n{name} is a service of the workspace: `make test` tests it, `make up` runs it "
-        f"(HTTP {v['http_port']}, gRPC {v['grpc_port']}; registered in Consul as {name}).\n"
+        f"(HTTP {v['http_port']}, gRPC {v['grpc_port']}; registered in Consul as {name} with a token of its own; "
+        f"a row of panels in both dashboards).\n"
         f"Its business is in services/{name}/src/{v['pkg']}/service.py; its wire contract in "
         f"services/{name}/src/{v['pkg']}/pb/{name}.proto (`make proto` after editing)."
     )

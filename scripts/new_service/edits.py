@@ -22,7 +22,7 @@ def _insert_after(text: str, anchor: str, addition: str, *, path: Path) -> str:
 
 def taken_ports(root: Path) -> set[int]:
     """The ports the services' stack.toml files and the fixed stack already use."""
-    taken = {8080, 8081, 8500, 9090, *range(8975, 8995)}
+    taken = {3000, 8080, 8081, 8300, 8301, 8302, 8500, 9090, 16686, *range(8975, 8995)}
     for stack in root.glob("services/*/stack.toml"):
         data = tomllib.loads(stack.read_text())
         taken |= {int(data["http_port"]), int(data["grpc_port"])}
@@ -84,6 +84,36 @@ def add_dockerfile_copies(root: Path, v: dict[str, str]) -> None:
             dockerfile.write_text(text[:end] + line + text[end:])
 
 
+DASHBOARD_ROW = """
+[[panels]]
+id = "{name}_requests"
+row = "{name}"
+title = "{name}: requests per method, transport and outcome"
+unit = "rate"
+legend = ["method", "transport", "outcome"]
+expr = 'sum by (method, transport, outcome) (rate(kit_requests_total{{service="{name}"}}[1m]))'
+description = "{name}'s requests per second (written by make new-service)."
+
+[[panels]]
+id = "{name}_business"
+row = "{name}"
+title = "{name}: characters echoed"
+unit = "rate"
+legend = ["counter"]
+expr = 'label_replace(sum(rate({name}_characters_echoed_total[1m])), "counter", "characters echoed", "", "")'
+description = "{name}'s business counter per second (its middleware.py counts it)."
+"""
+
+
+def add_dashboard_row(path: Path, v: dict[str, str]) -> None:
+    """The new service's row of panels at the end of deploy/grafana/panels.toml (both dashboards are rendered from
+    it): its requests, and its business counter."""
+    text = path.read_text()
+    if "[[panels]]" not in text:
+        raise AnchorMissing(f"{path}: no [[panels]] to add the {v['name']} row after")
+    path.write_text(text.rstrip("\n") + "\n" + DASHBOARD_ROW.format(name=v["name"]))
+
+
 HEALTH = (
     "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:{port}/health', timeout=2).status != 200)"
 )
@@ -125,4 +155,11 @@ def add_compose_service(path: Path, v: dict[str, str]) -> None:
     path.write_text(text[: at + 1] + block + text[at + 1 :])
 
 
-__all__ = ["AnchorMissing", "add_compose_service", "add_dockerfile_copies", "add_to_pyproject", "taken_ports"]
+__all__ = [
+    "AnchorMissing",
+    "add_compose_service",
+    "add_dashboard_row",
+    "add_dockerfile_copies",
+    "add_to_pyproject",
+    "taken_ports",
+]
