@@ -45,7 +45,9 @@ tools: ## fetch Consul and Prometheus (and the bench's wrk, h2load, nginx, Go an
 	bash scripts/install-tools.sh
 	bash scripts/install-bench-tools.sh
 
-new-service: ## write a new service on the kit and wire it in: make new-service NAME=echo
+new-service: $(UV) ## write a new service on the kit and wire it in: make new-service NAME=echo
+	@# the generator runs the dev group's ruff and grpc_tools
+	$(UV) sync --frozen --inexact --quiet --python $(PYTHON)
 	$(VENV)/bin/python scripts/new_service $(NAME)
 
 proto: ## regenerate the committed protobuf/gRPC code beside each .proto

@@ -37,14 +37,15 @@ def call(agent: ConsulAgent, method: str, path: str, body: Any = None, token: st
 @pytest.fixture
 def tokens(consul_acl_agent: ConsulAgent) -> acl.Tokens:
     assert consul_acl_agent.token is not None
-    made = acl.Tokens(consul_acl_agent.token, *(str(uuid.uuid4()) for _ in range(3)))
+    add, trim, prometheus, echo = (str(uuid.uuid4()) for _ in range(4))
+    made = acl.Tokens(consul_acl_agent.token, add, trim, prometheus, {"echo": echo})  # echo: a generated service
     acl.setup(consul_acl_agent.addr, made)
     acl.setup(consul_acl_agent.addr, made)  # a second run (a restarted stack) changes nothing and fails nothing
     return made
 
 
 def test_the_fake_trim_attack_is_refused(consul_acl_agent: ConsulAgent, tokens: acl.Tokens) -> None:
-    for token in (None, tokens.add, tokens.prometheus, "made-up"):
+    for token in (None, tokens.add, tokens.prometheus, tokens.services["echo"], "made-up"):
         status, body = call(consul_acl_agent, "PUT", "/v1/agent/service/register", FAKE_TRIM, token)
         assert status == 403, (token, body)
     assert call(consul_acl_agent, "GET", "/v1/health/service/trim")[1] == []
@@ -67,3 +68,11 @@ def test_each_service_registers_itself_only_and_anonymous_reads(
     # Prometheus' discovery asks the agent who it is, then reads the catalog.
     assert call(consul_acl_agent, "GET", "/v1/agent/self", token=tokens.prometheus)[0] == 200
     assert call(consul_acl_agent, "PUT", "/v1/agent/service/deregister/trim-1", token=tokens.trim)[0] == 200
+
+
+def test_a_generated_service_registers_itself_only(consul_acl_agent: ConsulAgent, tokens: acl.Tokens) -> None:
+    echo = {"Name": "echo", "ID": "echo-1", "Address": "127.0.0.1", "Port": 8091}
+    for token in (None, tokens.trim, tokens.add):
+        assert call(consul_acl_agent, "PUT", "/v1/agent/service/register", echo, token)[0] == 403
+    assert call(consul_acl_agent, "PUT", "/v1/agent/service/register", echo, tokens.services["echo"])[0] == 200
+    assert call(consul_acl_agent, "PUT", "/v1/agent/service/deregister/echo-1", token=tokens.services["echo"])[0] == 200

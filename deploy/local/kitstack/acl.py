@@ -64,12 +64,13 @@ class Tokens:
     def load_or_make(cls, path: Path, services: Sequence[str] = ()) -> Tokens:
         """The stack's tokens from `path`, made and written there (0600) the first time; a service of `services`
         without a token yet (one generated since) gets one, written to `path` too."""
-        if path.is_file():
-            tokens = cls(**json.loads(path.read_text()))
+        made = not path.is_file()
+        if made:
+            tokens = cls(str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()))
         else:
-            tokens = cls(*(str(uuid.uuid4()) for _ in range(4)))
+            tokens = cls(**json.loads(path.read_text()))
         missing = [name for name in services if name not in tokens.services]
-        if missing or not path.is_file():
+        if made or missing:
             more = {name: str(uuid.uuid4()) for name in missing}
             tokens = cls(tokens.management, tokens.add, tokens.trim, tokens.prometheus, {**tokens.services, **more})
             path.parent.mkdir(parents=True, exist_ok=True)
