@@ -23,7 +23,7 @@ from edits import add_compose_service, add_dashboard_row, add_dockerfile_copies,
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).resolve().parent / "template"
-NAME = re.compile(r"[a-z][a-z0-9]{1,19}")
+NAME = re.compile(r"[a-z][a-z0-9]{1,11}")
 
 
 class Refused(ValueError):
@@ -32,7 +32,7 @@ class Refused(ValueError):
 
 def check(root: Path, name: str) -> None:
     if not NAME.fullmatch(name):
-        raise Refused(f"NAME={name!r}: want 2 to 20 lowercase letters or digits, starting with a letter")
+        raise Refused(f"NAME={name!r}: want 2 to 12 lowercase letters or digits, starting with a letter")
     if (root / "services" / name).exists():
         raise Refused(f"services/{name} exists already")
     if name in ("kit", "pb", "test", "tests", "stack", "consul", "prometheus", "grafana", "jaeger"):
