@@ -48,7 +48,7 @@ CONTRACTS = """
 [[tool.importlinter.contracts]]
 name = "{name}: the service layer imports no transport, metrics or discovery library"
 type = "forbidden"
-source_modules = ["{pkg}.service"]
+source_modules = ["{pkg}.service", "{pkg}.middleware"]
 forbidden_modules = [
     "grpc", "httpx", "fastapi", "starlette", "pydantic", "prometheus_client", "consul", "uvicorn", "opentelemetry",
     "kit.transport", "kit.sd", "kit.metrics", "kit.run", "{pkg}.endpoints", "{pkg}.transport", "{pkg}.pb",
@@ -67,6 +67,21 @@ forbidden_modules = [
 name = "{name} and the kit do not know each other's insides"
 type = "forbidden"
 source_modules = ["kit"]
+forbidden_modules = ["{pkg}"]
+
+[[tool.importlinter.contracts]]
+name = "{name} meets the other services only through <svc>.client"
+type = "forbidden"
+source_modules = ["{pkg}"]
+forbidden_modules = [
+    "addsvc", "trimsvc.service", "trimsvc.endpoints", "trimsvc.transport", "trimsvc.main", "trimsvc.config",
+    "trimsvc.middleware",
+]
+
+[[tool.importlinter.contracts]]
+name = "add and trim do not know {name}"
+type = "forbidden"
+source_modules = ["addsvc", "trimsvc"]
 forbidden_modules = ["{pkg}"]
 """
 
