@@ -5,10 +5,11 @@ Written: services/NAME/ (pyproject, Dockerfile, stack.toml, the package NAMEsvc 
 middleware (logging, a business counter), endpoints, config, a main.py whose onion is spelled out one middleware a
 line, HTTP and gRPC transports, pb/NAME.proto and its generated code) and tests/services/test_NAME_service.py.
 Edited: the root pyproject.toml (workspace member, dependency, mypy path, import-linter contracts), uv.lock, every
-Dockerfile (the workspace's pyproject files), deploy/docker-compose.yml, and deploy/grafana/panels.toml (a row of
-the service's panels; both dashboards rendered again). The local stack runs every services/*/stack.toml and gives
-each its own Consul ACL token (deploy/local/kitstack/acl.py); Consul registration, metrics and Prometheus discovery
-(by the `http` tag) come with the kit. Standard library only, besides `uv` and the dev group's grpc_tools and ruff.
+Dockerfile (the workspace's pyproject files), .dockerignore, deploy/docker-compose.yml (a service made from
+trim's), and deploy/grafana/panels.toml (a row of the service's panels; both dashboards rendered again).
+The local stack runs every services/*/stack.toml and gives each its own Consul ACL token
+(deploy/local/kitstack/acl.py); Consul registration, metrics and Prometheus discovery (by the `http` tag) come
+with the kit. Standard library only, besides `uv` and the dev group's grpc_tools and ruff.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ import sys
 from pathlib import Path
 from string import Template
 
-from edits import add_compose_service, add_dashboard_row, add_dockerfile_copies, add_to_pyproject, taken_ports
+from edits import (
+    add_compose_service,
+    add_dashboard_row,
+    add_dockerfile_copies,
+    add_dockerignore,
+    add_to_pyproject,
+    taken_ports,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).resolve().parent / "template"
@@ -116,6 +124,7 @@ def main(argv: list[str]) -> int:
     written = write_files(ROOT, v)
     add_to_pyproject(ROOT / "pyproject.toml", v)
     add_dockerfile_copies(ROOT, v)
+    add_dockerignore(ROOT / ".dockerignore", v)
     add_compose_service(ROOT / "deploy" / "docker-compose.yml", v)
     add_dashboard_row(ROOT / "deploy" / "grafana" / "panels.toml", v)
     uv = str(ROOT / ".tools" / "uv" / "bin" / "uv")

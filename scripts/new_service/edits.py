@@ -129,40 +129,29 @@ def add_dashboard_row(path: Path, v: dict[str, str]) -> None:
     path.write_text(text.rstrip("\n") + "\n" + DASHBOARD_ROW.format(name=v["name"]))
 
 
-HEALTH = (
-    "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:{port}/health', timeout=2).status != 200)"
-)
-
-
 def add_compose_service(path: Path, v: dict[str, str]) -> None:
-    """A compose service for the new one, shaped as trim's (built from its Dockerfile, registered in Consul)."""
-    name, pkg, upper = v["name"], v["pkg"], v["NAME"]
-    block = f"""  {name}:
-    build:
-      context: ..
-      dockerfile: services/{name}/Dockerfile
-      args: *service-build-args
-    image: gokit/{pkg}:${{STACK_IMAGE_TAG:-dev}}
-    environment:
-      <<: *service-env
-      {upper}_HOST: 0.0.0.0
-      OTEL_SERVICE_NAME: {name}
-    expose:
-      - "{v["grpc_port"]}"
-      - "{v["http_port"]}"
-    stop_grace_period: 15s
-    depends_on:
-      consul:
-        condition: service_healthy
-    healthcheck:
-      test: ["CMD", "python", "-c", "{HEALTH.format(port=v["http_port"])}"]
-      interval: 5s
-      timeout: 3s
-      start_period: 15s
-      retries: 3
-
-"""
+    """A compose service for the new one, made from trim's as it stands (built from its own Dockerfile, registered
+    in Consul, health-checked), without trim's replicas, before the top-level `volumes:`."""
+    name, upper = v["name"], v["NAME"]
     text = path.read_text()
+    found = re.search(r"^  trim:\n(?:(?: {4}.*)?\n)*", text, re.M)
+    if found is None:
+        raise AnchorMissing(f"{path}: no `trim` service to make the {name} service from")
+    block = found.group(0).rstrip("\n") + "\n\n"
+    for old, new in (
+        ("  trim:\n", f"  {name}:\n"),
+        ("services/trim/Dockerfile", f"services/{name}/Dockerfile"),
+        ("gokit/trimsvc:", f"gokit/{v['pkg']}:"),
+        ("TRIM_HOST:", f"{upper}_HOST:"),
+        ("OTEL_SERVICE_NAME: trim\n", f"OTEL_SERVICE_NAME: {name}\n"),
+        ('- "8975"', f'- "{v["grpc_port"]}"'),
+        ('- "8985"', f'- "{v["http_port"]}"'),
+        (":8985/health", f":{v['http_port']}/health"),
+        ("    deploy:\n      replicas: 2\n", ""),
+    ):
+        if old not in block:
+            raise AnchorMissing(f"{path}: trim's service has no {old.strip()!r} to make the {name} service from")
+        block = block.replace(old, new)
     anchor = "\nvolumes:\n"
     at = text.find(anchor)
     if at < 0:
@@ -170,11 +159,27 @@ def add_compose_service(path: Path, v: dict[str, str]) -> None:
     path.write_text(text[: at + 1] + block + text[at + 1 :])
 
 
+def add_dockerignore(path: Path, v: dict[str, str]) -> None:
+    """The build context keeps the new member's manifest and sources: every image copies the manifest, the new
+    service's image its sources."""
+    name = v["name"]
+    lines = f"!services/{name}/pyproject.toml\n!services/{name}/src/\n"
+    text = path.read_text()
+    if lines in text:
+        return
+    kept = list(re.finditer(r"^!services/[^/]+/src/\n", text, re.M))
+    if not kept:
+        raise AnchorMissing(f"{path}: no `!services/*/src/` line to add {name}'s after")
+    end = kept[-1].end()
+    path.write_text(text[:end] + lines + text[end:])
+
+
 __all__ = [
     "AnchorMissing",
     "add_compose_service",
     "add_dashboard_row",
     "add_dockerfile_copies",
+    "add_dockerignore",
     "add_to_pyproject",
     "taken_ports",
 ]

@@ -3,6 +3,7 @@ tests/scaffold/test_new_service.py generates one end to end)."""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 
 from deploy.grafana.render_dashboards import SOURCE, layout, parse
 from scripts.new_service import edits
+
+# PyYAML comes with uvicorn[standard]; imported by name because the dev group has no types-PyYAML stubs
+yaml = importlib.import_module("yaml")
 
 ROOT = Path(__file__).resolve().parents[2]
 ECHO = {"name": "echo", "Name": "Echo", "NAME": "ECHO", "pkg": "echosvc", "http_port": "8090", "grpc_port": "8091"}
@@ -59,5 +63,31 @@ def test_an_edit_whose_anchor_is_gone_says_so(tmp_path: Path) -> None:
         edits.add_dashboard_row(panels, ECHO)
     compose = tmp_path / "docker-compose.yml"
     compose.write_text("services:\n  consul:\n    image: consul\n")
-    with pytest.raises(edits.AnchorMissing, match="volumes"):
+    with pytest.raises(edits.AnchorMissing, match="no `trim` service"):
         edits.add_compose_service(compose, ECHO)
+
+
+def test_the_compose_service_is_trims_with_the_new_name_ports_and_no_replicas(tmp_path: Path) -> None:
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text((ROOT / "deploy" / "docker-compose.yml").read_text())
+    edits.add_compose_service(compose, ECHO)
+    services = yaml.safe_load(compose.read_text())["services"]
+    echo, trim = services["echo"], services["trim"]
+    assert echo["build"]["dockerfile"] == "services/echo/Dockerfile"
+    assert echo["image"] == "gokit/echosvc:${STACK_IMAGE_TAG:-dev}"
+    assert (echo["environment"]["ECHO_HOST"], echo["environment"]["OTEL_SERVICE_NAME"]) == ("0.0.0.0", "echo")
+    assert echo["expose"] == ["8091", "8090"]
+    assert "http://127.0.0.1:8090/health" in echo["healthcheck"]["test"][-1]
+    assert "deploy" not in echo and "ports" not in echo  # one instance, reached through Consul
+    assert echo["depends_on"] == trim["depends_on"]
+    assert set(services) == {*yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())["services"], "echo"}
+
+
+def test_the_build_context_keeps_the_new_members_files(tmp_path: Path) -> None:
+    ignore = tmp_path / ".dockerignore"
+    ignore.write_text((ROOT / ".dockerignore").read_text())
+    edits.add_dockerignore(ignore, ECHO)
+    edits.add_dockerignore(ignore, ECHO)  # once only
+    lines = ignore.read_text().splitlines()
+    assert lines.count("!services/echo/pyproject.toml") == lines.count("!services/echo/src/") == 1
+    assert lines.index("!services/echo/src/") < lines.index("**/__pycache__/")  # before the caches are dropped again
