@@ -21,6 +21,7 @@ from pathlib import Path
 from string import Template
 
 from edits import (
+    AnchorMissing,
     add_compose_service,
     add_dashboard_row,
     add_dockerfile_copies,
@@ -89,9 +90,11 @@ def write_files(root: Path, v: dict[str, str]) -> list[Path]:
 
 
 def from_trim(text: str, v: dict[str, str]) -> str:
-    """trim's Dockerfile, made the new service's (it stays as the containers' owners keep trim's)."""
-    text = text.replace("trim: TrimSpace over gRPC (and HTTP)", f"{v['name']}: Echo over gRPC and HTTP")
+    """trim's Dockerfile, made the new service's (it stays as the containers' owners keep trim's); AnchorMissing
+    when trim's has changed so that a replacement no longer applies."""
     for old, new in (
+        ("trim: TrimSpace over gRPC (and HTTP)", f"{v['name']}: Echo over gRPC and HTTP"),
+        ("services/trim/Dockerfile", f"services/{v['name']}/Dockerfile"),
         ("services/trim/src", f"services/{v['name']}/src"),
         ("trimsvc", v["pkg"]),
         ("TRIM_", f"{v['NAME']}_"),
@@ -100,6 +103,8 @@ def from_trim(text: str, v: dict[str, str]) -> str:
         ("# trim:", f"# {v['name']}:"),
         ("trim and the kit", f"{v['name']} and the kit"),
     ):
+        if old not in text:
+            raise AnchorMissing(f"services/trim/Dockerfile: no {old!r} to make {v['name']}'s Dockerfile from")
         text = text.replace(old, new)
     return text
 
