@@ -63,7 +63,8 @@ async def test_otlp_sends_the_spans_to_the_endpoint(receiver: Receiver, monkeypa
     # The exporter reads its own settings from the process environment, as OpenTelemetry's exporters do.
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{receiver.server_port}")
 
-    tracing = from_env(service="add", environ={"OTEL_TRACES_EXPORTER": "otlp"})
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    tracing = from_env(service="add")
     assert tracing.tracer is not None
     with tracing.tracer.start_as_current_span("POST /concat"):
         pass

@@ -13,6 +13,7 @@ What wraps what, innermost first:
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from typing import Any
 
@@ -106,6 +107,10 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
     trim = trimclient.new(instancer, policy=cfg.trim, metrics=metrics, tracer=tracing.tracer)
     serving = Serving()
     onion = build(cfg, trimmer=trim, metrics=metrics, serving=serving, logger=logger, tracer=tracing.tracer)
+    # What is built now lives as long as the process. Collected and frozen here, out of the collector's sight, it
+    # costs no request a full collection: without this one came within the first 20,000 requests (0.1-0.3 s).
+    gc.collect()
+    gc.freeze()
     await kitserve.serve(
         onion,
         service=SERVICE,

@@ -7,7 +7,7 @@ them, such as the retry and balancer in front of a remote service. Tests use `wi
 exporter.
 """
 
-from kit.tracing.config import DEFAULT_OTLP_PROTOCOL, exporter_names, from_env, otlp_protocol, sampler_from_env
+from kit.tracing.config import DEFAULT_OTLP_PROTOCOL, exporter_names, from_env, otlp_protocol
 from kit.tracing.exporters import PACKAGES, ExporterEntry, Finder, MissingExporter, find_exporter, load_exporter
 from kit.tracing.middleware import span
 from kit.tracing.provider import INSTRUMENTATION_SCOPE, Tracing, with_exporters
@@ -43,7 +43,6 @@ __all__ = [
     "record_error",
     "rpc_attributes",
     "rpc_name",
-    "sampler_from_env",
     "server_attributes",
     "server_span",
     "set_grpc_status",

@@ -54,19 +54,22 @@ def with_exporters(
 ) -> Tracing:
     """Tracing on a fresh provider that sends every finished span to each of `exporters`.
 
-    Spans carry `service.name` = `service` (merged over `resource`, default: OpenTelemetry's own resource with
-    what OTEL_RESOURCE_ATTRIBUTES adds). The default sampler (None) samples a root span and follows the caller's
-    choice otherwise (`parentbased_always_on`). Spans are exported in batches from a background thread, or at the
-    end of each span with `synchronous=True` (for tests and the console). The provider is not made global: whoever
-    needs the tracer is handed it.
+    Spans carry `service.name` = `service`, unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES (read by the SDK's
+    resource detector) name another; with `resource`, that resource with `service.name` = `service`. The sampler is
+    `sampler`, or by default the one the SDK reads from OTEL_TRACES_SAMPLER (`parentbased_always_on` when unset).
+    Spans are exported in batches from a background thread, or at the end of each span with `synchronous=True` (for
+    tests and the console). The provider is not made global: whoever needs the tracer is handed it.
     """
-    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
-    from opentelemetry.sdk.trace.sampling import DEFAULT_ON
 
-    merged = (resource or Resource.create()).merge(Resource({SERVICE_NAME: service}))
-    provider = TracerProvider(sampler=DEFAULT_ON if sampler is None else sampler, resource=merged)
+    named = Resource({SERVICE_NAME: service})
+    if resource is None:  # the SDK's resource, named `service`, then what the environment says over it
+        resource = Resource.create().merge(named).merge(OTELResourceDetector().detect())
+    else:
+        resource = resource.merge(named)
+    provider = TracerProvider(sampler=sampler, resource=resource)
     for exporter in exporters:
         provider.add_span_processor(SimpleSpanProcessor(exporter) if synchronous else BatchSpanProcessor(exporter))
     return Tracing(provider.get_tracer(INSTRUMENTATION_SCOPE), provider)
