@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import time
@@ -29,6 +31,14 @@ def _run(cwd: Path, *argv: str, env: dict[str, str] | None = None, timeout: floa
     done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     assert done.returncode == 0, f"{' '.join(argv)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
+
+
+def _readme_command() -> list[str]:
+    """The command the README's "Adding a third service" gives: the test runs exactly it."""
+    section = (ROOT / "README.md").read_text().split("\n## Adding a third service\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)\n```", section, re.S)
+    assert block is not None, "README's 'Adding a third service' has no sh block"
+    return shlex.split(block.group(1))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +65,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--quiet",
         env={**env, "UV_PROJECT_ENVIRONMENT": str(copy / ".venv")},
     )
-    out = _run(copy, "make", "--no-print-directory", "new-service", "NAME=echo", env=env)
+    command = _readme_command()
+    assert command == ["make", "new-service", "NAME=echo"]
+    out = _run(copy, command[0], "--no-print-directory", *command[1:], env=env)
     assert "echo is a service of the workspace" in out
     return copy
 
