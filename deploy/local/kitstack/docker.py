@@ -133,6 +133,22 @@ def up(root: Path, env: Mapping[str, str], *, trims: int, timeout: int, out: Tex
     print(summary(where, trims=trims, seconds=elapsed, mode="Docker Compose"), file=out)
 
 
+MACHINE_CAS = Path("/usr/local/share/ca-certificates")
+"""Where Debian keeps a machine's extra CA certificates."""
+
+
+def trust_machine_cas(root: Path, source: Path = MACHINE_CAS) -> list[str]:
+    """Copies the machine's extra CA certificates into deploy/ca-certificates/, where the Dockerfiles' build stage
+    trusts them (as the README says); returns the names copied. Those already there are left as they are."""
+    target = root / "deploy" / "ca-certificates"
+    copied = []
+    for cert in sorted(source.glob("*.crt")) if source.is_dir() else []:
+        if not (target / cert.name).exists():
+            shutil.copyfile(cert, target / cert.name)
+            copied.append(cert.name)
+    return copied
+
+
 def run(
     root: Path, env: Mapping[str, str], verb: str, extra: Sequence[str] = (), *, trims: int = 2, timeout: int = 120
 ) -> int:
@@ -156,5 +172,6 @@ __all__ = [
     "run",
     "running_tag",
     "tag_of",
+    "trust_machine_cas",
     "up",
 ]
