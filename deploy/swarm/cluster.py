@@ -39,7 +39,12 @@ ROOT = Path(__file__).resolve().parents[2]
 STACK_NAME = nodes.PREFIX
 REGISTRY = "127.0.0.1:5000"
 DOCKER = shutil.which("docker", path="/usr/bin") or "docker"  # Debian's 20.10 CLI: a newer one may want buildx
-PORTS = {"STACK_ADD_HTTP_PORT": 8080, "STACK_ADD_GRPC_PORT": 8081, "STACK_CONSUL_PORT": 8500, "STACK_PROMETHEUS_PORT": 9090}
+PORTS = {
+    "STACK_ADD_HTTP_PORT": 8080,
+    "STACK_ADD_GRPC_PORT": 8081,
+    "STACK_CONSUL_PORT": 8500,
+    "STACK_PROMETHEUS_PORT": 9090,
+}
 
 
 class SwarmError(RuntimeError):
@@ -77,7 +82,9 @@ class Swarm:
         env = {**self.env, "DOCKERD_START_TIMEOUT": "180"}
         return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
-    def docker(self, node: Node, *args: str, inside: bool = False, timeout: float = 120, env: Mapping[str, str] = {}) -> str:
+    def docker(
+        self, node: Node, *args: str, inside: bool = False, timeout: float = 120, env: Mapping[str, str] = {}
+    ) -> str:
         """`docker ARGS` against `node`'s engine (in its namespace when `inside`: a registry is on its loopback)."""
         argv = [DOCKER, *args]
         done = subprocess.run(
@@ -127,12 +134,12 @@ class Swarm:
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and popen.poll() is None:
                 found = procs.identity(popen.pid)
-                if found is not None and found.argv == tuple(argv[4:]):
+                if found is not None and found.argv == tuple(argv[3:]):
                     break
                 time.sleep(0.02)
             if popen.poll() is not None:
                 raise SwarmError(f"{name} exited at once: {procs.tail(Path(record.log), 10)}")
-            records = [*(r for r in records if r.name != name), dataclasses.replace(record, argv=tuple(argv[4:]))]
+            records = [*(r for r in records if r.name != name), dataclasses.replace(record, argv=tuple(argv[3:]))]
             self._save(records)
 
     def stop_registries(self) -> None:
@@ -157,7 +164,12 @@ class Swarm:
         if built.returncode != 0:
             raise SwarmError(f"compose build failed: {built.stderr[-3000:]}")
         tag = cenv["STACK_IMAGE_TAG"]
-        names = [found["STACK_CONSUL_IMAGE"], found["STACK_PROMETHEUS_IMAGE"], f"gokit/trimsvc:{tag}", f"gokit/addsvc:{tag}"]
+        names = [
+            found["STACK_CONSUL_IMAGE"],
+            found["STACK_PROMETHEUS_IMAGE"],
+            f"gokit/trimsvc:{tag}",
+            f"gokit/addsvc:{tag}",
+        ]
         for name in names:
             self.docker(EDGE, "tag", name, f"{REGISTRY}/{name}")
             self.docker(EDGE, "push", f"{REGISTRY}/{name}", inside=True, timeout=600)

@@ -28,7 +28,7 @@ def _first(observations: Sequence[Mapping[str, Any]], after: float, test: Any) -
     """Seconds after `after` of the first observation at or after it that passes `test`."""
     for o in observations:
         if o["t"] >= after and test(o):
-            return round(o["t"] - after, 1)
+            return round(float(o["t"]) - after, 1)
     return None
 
 
@@ -68,7 +68,9 @@ def _consul_trims(swarm: Swarm) -> list[str]:
     return sorted(f"{e['Service']['Address']}:{e['Service']['Port']}" for e in found or [])
 
 
-def drain_under_load(swarm: Swarm, *, rate: float = 10.0, settle: float = 5.0, timeout: float = 180.0) -> dict[str, Any]:
+def drain_under_load(
+    swarm: Swarm, *, rate: float = 10.0, settle: float = 5.0, timeout: float = 180.0
+) -> dict[str, Any]:
     """Drains a worker engine that runs a trim while add is under load; makes it active again; returns the
     figures (see `figures`) with the node drained."""
     ids = swarm.node_ids()

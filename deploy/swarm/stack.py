@@ -93,9 +93,7 @@ def service(name: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 def derive(compose: dict[str, Any]) -> dict[str, Any]:
     """The stack file for `compose` (see the module docstring for the rules)."""
-    services = {
-        name: service(name, spec) for name, spec in compose["services"].items() if not spec.get("profiles")
-    }
+    services = {name: service(name, spec) for name, spec in compose["services"].items() if not spec.get("profiles")}
     return {
         "version": "3.8",
         "services": services,

@@ -1,0 +1,81 @@
+"""The swarm stack file is the compose file's services under swarm's rules (deploy/swarm/stack.py), and the
+committed deploy/swarm/docker-stack.yml is exactly that derivation: edit the compose file, and this fails until
+`python -m deploy.swarm stack --write` refreshes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from deploy.swarm.stack import COMPOSE, EDGE_LABEL, STACK, derive, host_port, load_compose, render
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return load_compose(COMPOSE)
+
+
+@pytest.fixture(scope="module")
+def stack(compose: dict[str, Any]) -> dict[str, Any]:
+    return derive(compose)
+
+
+def test_the_committed_stack_file_is_the_derivation(compose: dict[str, Any]) -> None:
+    assert STACK.read_text() == render(compose), "run `python -m deploy.swarm stack --write`"
+
+
+def test_every_service_outside_a_profile_is_there_with_its_image_command_env_and_checks(
+    compose: dict[str, Any], stack: dict[str, Any]
+) -> None:
+    wanted = {n for n, s in compose["services"].items() if not s.get("profiles")}
+    assert set(stack["services"]) == wanted == {"consul", "prometheus", "trim", "add"}
+    for name, spec in stack["services"].items():
+        source = compose["services"][name]
+        assert spec["image"] == "${SWARM_REGISTRY:-127.0.0.1:5000}/" + source["image"]
+        for key in ("command", "environment", "healthcheck", "stop_grace_period", "expose"):
+            assert spec.get(key) == source.get(key), (name, key)
+        assert not {"build", "depends_on", "profiles"} & set(spec)
+        assert spec["deploy"]["endpoint_mode"] == "dnsrr"  # no IPVS here: no virtual IPs
+        assert spec["networks"] == ["kit"]
+
+
+def test_trims_replicate_anywhere_and_publish_nothing(stack: dict[str, Any]) -> None:
+    trim = stack["services"]["trim"]
+    assert "ports" not in trim
+    assert trim["deploy"]["replicas"] == "${SWARM_TRIMS:-3}"
+    assert "placement" not in trim["deploy"]
+
+
+def test_published_ports_are_host_mode_on_the_edge_engine(compose: dict[str, Any], stack: dict[str, Any]) -> None:
+    for name in ("add", "consul", "prometheus"):
+        spec = stack["services"][name]
+        assert spec["ports"] and all(p["mode"] == "host" for p in spec["ports"])
+        assert len(spec["ports"]) == len(compose["services"][name]["ports"])
+        assert spec["deploy"]["placement"]["constraints"] == [f"node.labels.{EDGE_LABEL} == true"]
+    assert stack["services"]["add"]["ports"][0] == {
+        "target": 8080, "published": "${STACK_ADD_HTTP_PORT:-8080}", "protocol": "tcp", "mode": "host"
+    }  # fmt: skip
+
+
+def test_the_overlay_avoids_slirp4netns_and_bind_paths_follow_the_file(stack: dict[str, Any]) -> None:
+    subnet = stack["networks"]["kit"]["ipam"]["config"][0]["subnet"]
+    assert not subnet.startswith("10.0.2."), "slirp4netns' tap0 is 10.0.2.0/24 in every engine's namespace"
+    assert stack["networks"]["kit"]["driver"] == "overlay"
+    assert "../prometheus:/etc/prometheus:ro" in stack["services"]["prometheus"]["volumes"]
+    assert (STACK.parent / "../prometheus/prometheus.yml").is_file()
+
+
+def test_the_stack_file_parses_as_written() -> None:
+    assert yaml.safe_load(STACK.read_text()) == derive(load_compose())
+
+
+@pytest.mark.parametrize("short", ["8080", "a:b:c:d", "x:8080", "8080:8080/udp"])
+def test_an_unexpected_port_syntax_is_refused(short: str) -> None:
+    with pytest.raises(ValueError, match="unexpected port syntax"):
+        host_port(short)
+
+
+def test_a_plain_port_stays_a_number() -> None:
+    assert host_port("127.0.0.1:9000:9001") == {"target": 9001, "published": 9000, "protocol": "tcp", "mode": "host"}
