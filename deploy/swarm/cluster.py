@@ -218,6 +218,17 @@ class Swarm:
             out += [{"id": r["ID"], "node": name, "state": r["CurrentState"]} for r in rows]
         return out
 
+    def wait_running(self, trims: int, *, timeout: float) -> None:
+        """Waits until `trims` trim tasks are Running (healthy: swarm says Starting until the health check passes)."""
+        ids, deadline = self.node_ids(), time.monotonic() + timeout
+        while True:
+            tasks = self.tasks(ids=ids)
+            if len(tasks) == trims and all(t["state"].startswith("Running") for t in tasks):
+                return
+            if time.monotonic() > deadline:
+                raise SwarmError(f"the trims are not all running after {timeout:.0f} s: {tasks}")
+            time.sleep(1)
+
     # ---- from the callers' host --------------------------------------------------------------------------------
     def wait(self, checks: Sequence[str], *, timeout: float) -> None:
         """Waits, from the callers' host, until every check of `deploy.hosts.inside wait` passes."""
@@ -264,7 +275,8 @@ class Swarm:
         began = time.monotonic()
         self.deploy(variables, trims)
         self.wait(self.readiness(trims), timeout=timeout)
-        step(f"stack deployed, add and {trims} trims passing in Consul", began)
+        self.wait_running(trims, timeout=timeout)
+        step(f"stack deployed, add and {trims} trims passing in Consul and healthy", began)
         return times
 
     def down(self) -> None:
