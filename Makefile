@@ -17,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: chaos help install install-stack install-bench tools new-service proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools hosts-up hosts-down hosts-ps hosts-faults
+.PHONY: chaos help install install-stack install-bench tools new-service proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools hosts-up hosts-down hosts-ps hosts-faults swarm-up swarm-down swarm-ps swarm-drain swarm-stack
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -60,7 +60,7 @@ fmt: ## format and auto-fix
 lint: ## ruff, mypy --strict, import-linter layer contracts
 	ruff check .
 	ruff format --check .
-	mypy libs/kit/src $(wildcard services/*/src) bench deploy/hosts tests
+	mypy libs/kit/src $(wildcard services/*/src) bench deploy/hosts deploy/swarm tests
 	lint-imports
 
 test: install lint ## lint, then every test (unit and integration, real Consul and Prometheus)
@@ -107,6 +107,21 @@ hosts-ps: ## the hosts of `make hosts-up`, their addresses and what runs there
 
 hosts-faults: ## on a running bed: each fault under load (~3.5 min; FAULTS=trim-cut for one), a table of the figures
 	python -m deploy.hosts faults $(FAULTS)
+
+swarm-up: install-stack docker-tools ## Docker swarm for real (root): 3 engines in 3 namespaces, a local registry, the stack by `docker stack deploy` (docs/multihost.md)
+	python -m deploy.swarm up --trims $(or $(TRIMS),3)
+
+swarm-down: ## remove the stack and the swarm, stop its engines and registries, remove its namespaces
+	python -m deploy.swarm down
+
+swarm-ps: ## the swarm's engines, their addresses and where the trims run
+	python -m deploy.swarm ps
+
+swarm-drain: ## on a running swarm: drain an engine of a trim under 10 requests/s (~40 s), print the figures
+	python -m deploy.swarm drain
+
+swarm-stack: ## refresh deploy/swarm/docker-stack.yml from deploy/docker-compose.yml (a test checks they agree)
+	python -m deploy.swarm stack --write
 
 browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)
 	bash scripts/install-browser.sh
