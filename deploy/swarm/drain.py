@@ -45,6 +45,7 @@ def figures(document: Mapping[str, Any], marks: Mapping[str, float], before: Seq
         "requests": len(run.requests),
         "failed": len(failed),
         "failed_statuses": sorted({r[2] for r in failed}),
+        "failed_at_s": [round(r[0] - drain, 1) for r in failed],  # when each failed request started, from the drain
         "p50_ms": percentile_ms(latencies, 50),
         "p99_ms": percentile_ms(latencies, 99),
         "max_ms": round(latencies[-1] * 1000, 1) if latencies else None,

@@ -22,7 +22,7 @@ def test_figures_of_a_drain() -> None:
     }  # fmt: skip
     got = figures(document, {"drain": T0 + 10, "moved": T0 + 19.5}, before, after)
     assert got["requests"] == 201
-    assert got["failed"] == 1 and got["failed_statuses"] == [504]
+    assert got["failed"] == 1 and got["failed_statuses"] == [504] and got["failed_at_s"] == [2.0]
     assert got["task_moved_s"] == 9.5
     assert got["old_out_of_consul_s"] == 3.0
     assert got["new_passing_in_consul_s"] == 10.0
