@@ -17,7 +17,7 @@ TRIM ?= 2
 MODE ?= auto
 STACK := $(VENV)/bin/python deploy/local/stack.py
 
-.PHONY: chaos help install install-stack install-bench tools new-service proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools hosts-up hosts-down hosts-ps hosts-faults swarm-up swarm-down swarm-ps swarm-drain swarm-stack
+.PHONY: chaos help install install-stack install-bench tools new-service proto lint test test-unit fmt clean up restart down scale ps logs bench browser docker-tools hosts-up hosts-down hosts-ps hosts-faults swarm-up swarm-down swarm-ps swarm-drain swarm-stack swarm-test
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -122,6 +122,9 @@ swarm-drain: ## on a running swarm: drain an engine of a trim under 10 requests/
 
 swarm-stack: ## refresh deploy/swarm/docker-stack.yml from deploy/docker-compose.yml (a test checks they agree)
 	python -m deploy.swarm stack --write
+
+swarm-test: install docker-tools ## only the swarm tests (root; about 3 minutes, 5 with no image built yet)
+	pytest -p no:randomly tests/swarm
 
 browser: ## install Debian's chromium for the browser test (.ci/run does it; needs root)
 	bash scripts/install-browser.sh
