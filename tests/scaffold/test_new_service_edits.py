@@ -3,10 +3,12 @@ tests/scaffold/test_new_service.py generates one end to end)."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
 from pathlib import Path
+from string import Template
 
 import pytest
 
@@ -91,3 +93,31 @@ def test_the_build_context_keeps_the_new_members_files(tmp_path: Path) -> None:
     lines = ignore.read_text().splitlines()
     assert lines.count("!services/echo/pyproject.toml") == lines.count("!services/echo/src/") == 1
     assert lines.index("!services/echo/src/") < lines.index("**/__pycache__/")  # before the caches are dropped again
+
+
+def _calls(source: str) -> set[str]:
+    """Every call of a name or dotted name in `source` (`gc.freeze`, `kitserve.run`, `metrics.endpoint`...)."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            parts, func = [], node.func
+            while isinstance(func, ast.Attribute):
+                parts.append(func.attr)
+                func = func.value
+            if isinstance(func, ast.Name):
+                found.add(".".join([func.id, *reversed(parts)]))
+    return found
+
+
+ADD_ONLY = {"ConsulInstancer", "FixedInstancer", "consul_client", "instancer.start", "isinstance", "trim_first"}
+"""What add's main calls because add calls trim; a generated service calls no other service."""
+
+
+def test_the_generated_main_makes_every_call_adds_main_makes() -> None:
+    """A guard against drift: when add's composition root starts calling something of the kit (a middleware, a
+    step of serving), the template's main.py must follow, or this fails naming the call."""
+    template = ROOT / "scripts" / "new_service" / "template" / "src" / "pkg" / "main.py.tmpl"
+    generated = _calls(Template(template.read_text()).substitute(ECHO))
+    adds = _calls((ROOT / "services" / "add" / "src" / "addsvc" / "main.py").read_text())
+    own = {call for call in adds if call.startswith(("make_", "trim"))}
+    assert adds - own - ADD_ONLY <= generated, sorted(adds - own - ADD_ONLY - generated)
