@@ -6,6 +6,8 @@ It prints one JSON object; the test asserts on it.
                              --targets, Prometheus to have every target up), then calls /sum, /concat, gRPC Sum
                              and Concat
   probe.py load --seconds S --rate R   a bounded /concat load: R requests a second, at most 8 in flight
+  probe.py fake-trim           the fake-trim attack on Consul: registers a `trim` with no token and with a made-up
+                             one; prints each answer's status and the IDs Consul's catalog then holds for trim
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import json
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -65,6 +68,22 @@ def _calls(add_http: str, add_grpc: str) -> dict[str, Any]:
         stub = add_pb2_grpc.AddStub(channel)
         out["grpc Sum"] = stub.Sum(add_pb2.SumRequest(a=2, b=3), timeout=5).v
         out["grpc Concat"] = stub.Concat(add_pb2.ConcatRequest(a="con tai", b="ners"), timeout=5).v
+    return out
+
+
+FAKE_TRIM = {"Name": "trim", "ID": "trim-evil", "Address": "127.0.0.1", "Port": 9, "Tags": ["grpc", "http"]}
+"""A trim that would receive users' strings, registered through the agent API as anyone who reaches Consul could."""
+
+
+def fake_trim(args: argparse.Namespace) -> dict[str, Any]:
+    consul = f"http://{HOST}:{args.consul_port}"
+    out: dict[str, Any] = {}
+    for label, headers in (("no token", {}), ("made-up token", {"X-Consul-Token": str(uuid.uuid4())})):
+        response = httpx.put(f"{consul}/v1/agent/service/register", json=FAKE_TRIM, headers=headers, timeout=5)
+        out[label] = response.status_code
+    catalog = httpx.get(f"{consul}/v1/catalog/service/trim", timeout=5)
+    catalog.raise_for_status()
+    out["catalog"] = sorted(entry["ServiceID"] for entry in catalog.json())
     return out
 
 
@@ -138,8 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     loading = verbs.add_parser("load")
     loading.add_argument("--seconds", type=float, default=10)
     loading.add_argument("--rate", type=float, default=20)
+    verbs.add_parser("fake-trim")
     args = parser.parse_args(argv)
-    result = check(args) if args.verb == "check" else load_concat(args)
+    verb = {"check": check, "load": load_concat, "fake-trim": fake_trim}[args.verb]
+    result = verb(args)
     json.dump(result, sys.stdout)
     return 0
 

@@ -3,8 +3,10 @@
 What this proves: our Dockerfiles build (on a Python base given as a build argument) into images that run
 unprivileged, hold no dev dependency, carry a health check and the OCI labels, and are tagged from git; the compose
 file wires them up: health checks gate the start, every published port is on 127.0.0.1, add reaches the trims
-through Consul over HTTP and gRPC, Prometheus finds every instance through Consul; a trim killed under load costs
-no request; trims scale down and up; `make down` leaves no container, network or volume.
+through Consul over HTTP and gRPC, Prometheus finds every instance through Consul; Consul is closed (a fake trim
+registered with no token or a made-up one is refused 403, while add and the trims registered with their own tokens
+and add finds all trims); a trim killed under load costs no request; trims scale down and up; `make down` leaves no
+container, network or volume.
 
 What it does not prove: the pinned third-party images (hashicorp/consul, prom/prometheus, python:3.11-slim) and
 Grafana and Jaeger. No image registry is reachable here, so Consul 1.8.7, Prometheus 2.24.1 and the Python base
@@ -124,6 +126,12 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
     passed = False
     try:
         steps.run("make up MODE=docker TRIM=3", engine.inside([make, "up", "MODE=docker", "TRIM=3"]), env, 420)
+
+        # the fake-trim attack, from where the published ports are; the check below then finds exactly the 3 trims
+        attack = json.loads(steps.run("fake trim refused", [*probe, *ports, "fake-trim"], env, 60))
+        steps.facts["fake trim"] = attack
+        assert (attack["no token"], attack["made-up token"]) == (403, 403), attack
+        assert "trim-evil" not in attack["catalog"], attack
 
         seen = json.loads(
             steps.run("discovery and calls", [*probe, *ports, "check", "--trims", "3", "--targets"], env, 120)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import re
 import shutil
 import subprocess
 import sys
@@ -241,3 +242,18 @@ def test_dockerignore_keeps_exactly_what_the_dockerfiles_copy() -> None:
     for dropped in (".venv/bin/python", ".tools/bin/consul", ".run/state.json", "tests/conftest.py", ".git/HEAD"):
         assert _ignored(dropped, patterns), dropped
     assert _ignored("libs/kit/src/kit/__pycache__/x.pyc", patterns)
+
+
+def test_consul_is_closed_and_each_service_registers_with_its_own_token() -> None:
+    services = _services()
+    consul = services["consul"]
+    assert "-config-file=/run/secrets/consul-acl.hcl" in consul["command"]
+    assert consul["secrets"] == [{"source": "consul-acl", "target": "consul-acl.hcl", "mode": 0o444}]
+    assert _compose()["secrets"] == {"consul-acl": {"environment": "STACK_CONSUL_ACL_CONFIG"}}
+    for name in ("add", "trim"):
+        token = services[name]["environment"]["CONSUL_HTTP_TOKEN"]
+        # required: without make up's secrets compose refuses to start rather than run open
+        assert token.startswith(f"${{STACK_CONSUL_{name.upper()}_TOKEN:?"), token
+    assert "CONSUL_HTTP_TOKEN" not in services["prometheus"].get("environment", {})  # anonymous reads suffice
+    # no secret is committed: nothing in the file looks like a Consul token (a UUID)
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", COMPOSE.read_text())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy.local.kitstack import docker
+from deploy.local.kitstack import acl, docker
 from deploy.local.kitstack.ports import Ports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +60,22 @@ def test_scale_and_down_use_the_running_images_tag() -> None:
 
 def test_the_project_name_is_the_compose_files() -> None:
     assert f"\nname: {docker.PROJECT}\n" in (ROOT / "deploy" / "docker-compose.yml").read_text()
+
+
+def test_consuls_secrets_reach_compose_from_the_stacks_tokens_and_win_over_the_environment(tmp_path: Path) -> None:
+    tokens = acl.Tokens.load_or_make(tmp_path / "consul-tokens.json")
+    assert (tmp_path / "consul-tokens.json").stat().st_mode & 0o777 == 0o600
+    env = docker.compose_env(ROOT, {"STACK_CONSUL_TRIM_TOKEN": "stale"}, tokens)
+    assert env["STACK_CONSUL_ACL_CONFIG"] == acl.agent_config(tokens)
+    assert 'default_policy = "deny"' in env["STACK_CONSUL_ACL_CONFIG"]
+    assert tokens.management in env["STACK_CONSUL_ACL_CONFIG"]
+    assert (env["STACK_CONSUL_ADD_TOKEN"], env["STACK_CONSUL_TRIM_TOKEN"]) == (tokens.add, tokens.trim)
+    assert acl.Tokens.load_or_make(tmp_path / "consul-tokens.json") == tokens  # made once, then kept
+    assert "STACK_CONSUL_ACL_CONFIG" not in docker.compose_env(ROOT, {})
+
+
+def test_up_starts_consul_alone_first() -> None:
+    cmds = docker.commands(["docker", "compose"], ROOT / "deploy" / "docker-compose.yml", trims=3, timeout=60)
+    assert cmds["consul"][-1] == "consul"
+    assert "--wait" in cmds["consul"]
+    assert "--build" not in cmds["consul"]

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import docker, local
+from .launch import TOKENS_FILE
 from .mode import ModeError, choose, docker_answers
 from .ports import PortError, Ports
 from .procs import Rotation
@@ -155,17 +156,19 @@ def _docker(args: argparse.Namespace, opts: local.Options) -> int:
     if not docker_answers():
         raise local.StackError("MODE=docker, but no Docker engine answers (`docker info` fails); try MODE=local")
     env = dict(os.environ if opts.env is None else opts.env)
+    tokens_file = opts.run_dir.path / TOKENS_FILE  # the same place as the local stack's
+    timeout = int(opts.up_timeout * 2)
     if args.verb == "up":
-        docker.up(ROOT, env, trims=opts.trims, timeout=int(opts.up_timeout * 2))
+        docker.up(ROOT, env, tokens_file, trims=opts.trims, timeout=timeout)
         return 0
     if args.verb == "restart":
-        return docker.run(ROOT, env, "restart", args.parts)
+        return docker.run(ROOT, env, tokens_file, "restart", args.parts, timeout=timeout)
     if args.verb == "scale":
-        return docker.run(ROOT, env, "scale", trims=opts.trims, timeout=int(opts.up_timeout * 2))
+        return docker.run(ROOT, env, tokens_file, "scale", trims=opts.trims, timeout=timeout)
     if args.verb == "logs":
         extra = ["--tail", str(args.lines), *(["-f"] if args.follow else []), *args.parts]
-        return docker.run(ROOT, env, "logs", extra)
-    return docker.run(ROOT, env, args.verb)
+        return docker.run(ROOT, env, tokens_file, "logs", extra)
+    return docker.run(ROOT, env, tokens_file, args.verb)
 
 
 __all__ = ["INTERRUPTED", "ROOT", "main", "options"]

@@ -1,6 +1,7 @@
 """The stack under Docker Compose: deploy/docker-compose.yml does the work; this only builds the commands and their
-environment (ports moved as the local stack's, git's tag on the images, the profile `extras` by default), refuses a
-second `up`, names a busy published port first, and prints the same summary as the local stack."""
+environment (ports moved as the local stack's, git's tag on the images, the profile `extras` by default, Consul's
+ACL secrets), refuses a second `up`, names a busy published port first, closes Consul before anything registers
+(see `acl`), and prints the same summary as the local stack."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from . import acl
 from .local import StackError
 from .ports import VARIABLES, Port, Ports, busy, describe_busy
 from .summary import Addresses, summary
@@ -56,17 +59,43 @@ def image_labels(root: Path) -> dict[str, str]:
     }
 
 
-def compose_env(root: Path, env: Mapping[str, str]) -> dict[str, str]:
+def acl_env(tokens: acl.Tokens) -> dict[str, str]:
+    """What deploy/docker-compose.yml reads to close Consul: the agent's ACL configuration (a compose secret, written
+    into Consul's container) and the token each service registers with."""
+    return {
+        "STACK_CONSUL_ACL_CONFIG": acl.agent_config(tokens),
+        "STACK_CONSUL_ADD_TOKEN": tokens.add,
+        "STACK_CONSUL_TRIM_TOKEN": tokens.trim,
+    }
+
+
+def compose_env(root: Path, env: Mapping[str, str], tokens: acl.Tokens | None = None) -> dict[str, str]:
     """`env` plus what deploy/docker-compose.yml reads: each published port (STACK_PORT_OFFSET applied, as
-    Ports.from_env reads it), the profiles, git's tag and labels and, when Jaeger does not run, no trace
-    exporter. Tag, labels and exporter already set in `env` win."""
+    Ports.from_env reads it), the profiles, git's tag and labels, when Jaeger does not run no trace exporter, and
+    with `tokens` Consul's ACL secrets (`acl_env`; they win over `env`). Tag, labels and exporter set in `env` win."""
     ports = Ports.from_env(env)
     chosen = profiles(env)
     defaults = image_labels(root)
     if EXTRAS not in chosen:
         defaults["STACK_TRACES_EXPORTER"] = "none"
     port_vars = {VARIABLES[field]: str(getattr(ports, field)) for field in (*CORE, *EXTRA)}
-    return {**defaults, **env, **port_vars, "COMPOSE_PROFILES": ",".join(chosen)}
+    secrets = acl_env(tokens) if tokens is not None else {}
+    return {**defaults, **env, **port_vars, **secrets, "COMPOSE_PROFILES": ",".join(chosen)}
+
+
+def close_consul(ports: Ports, tokens: acl.Tokens, *, timeout: float) -> None:
+    """Creates Consul's policies and the parts' tokens (`acl.setup`) through its published port, retrying while the
+    agent is not ready (after a start or a restart); StackError after `timeout` seconds."""
+    address = f"127.0.0.1:{ports.consul_http}"  # published on 127.0.0.1 (Addresses.compose)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            acl.setup(address, tokens)
+            return
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            if time.monotonic() >= deadline:
+                raise StackError(f"cannot set up Consul's ACLs at {address}: {exc}") from None
+        time.sleep(0.5)
 
 
 def tag_of(image: str) -> str | None:
@@ -99,8 +128,10 @@ def commands(compose: Sequence[str], file: Path, *, trims: int = 2, timeout: int
     """The compose command line of each verb. `down` names every profile, so it also stops what another
     COMPOSE_PROFILES started."""
     base = [*compose, "-f", str(file)]
-    scaled = ["--scale", f"trim={trims}", "--wait", "--wait-timeout", str(timeout)]
+    waited = ["--wait", "--wait-timeout", str(timeout)]
+    scaled = ["--scale", f"trim={trims}", *waited]
     return {
+        "consul": [*base, "up", "-d", *waited, "consul"],
         "up": [*base, "up", "-d", "--build", *scaled],
         "scale": [*base, "up", "-d", "--no-build", "--no-recreate", *scaled],
         "down": [*base, "--profile", "*", "down", "--remove-orphans", "--volumes"],
@@ -111,10 +142,14 @@ def commands(compose: Sequence[str], file: Path, *, trims: int = 2, timeout: int
     }
 
 
-def up(root: Path, env: Mapping[str, str], *, trims: int, timeout: int, out: TextIO | None = None) -> None:
-    """`compose up --wait`: builds, starts, and waits for every health check; refuses a second start."""
+def up(
+    root: Path, env: Mapping[str, str], tokens_file: Path, *, trims: int, timeout: int, out: TextIO | None = None
+) -> None:
+    """`compose up --wait`: Consul first, closed with the secrets of `tokens_file` (made the first time), then the
+    rest: builds, starts, and waits for every health check; refuses a second start."""
     out = sys.stdout if out is None else out
-    cenv = compose_env(root, env)
+    tokens = acl.Tokens.load_or_make(tokens_file)
+    cenv = compose_env(root, env, tokens)
     cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml", trims=trims, timeout=timeout)
     running = subprocess.run(cmds["running"], capture_output=True, text=True, check=False, timeout=60, env=cenv)
     if running.returncode == 0 and running.stdout.strip():
@@ -126,11 +161,18 @@ def up(root: Path, env: Mapping[str, str], *, trims: int, timeout: int, out: Tex
         raise StackError(describe_busy(taken))
     started = time.monotonic()
     print(f"starting the stack with Docker Compose ({trims} trims) ...", file=out, flush=True)
+    # Consul alone, then its policies and tokens, so that add and the trims find theirs when they register
+    if subprocess.run(cmds["consul"], check=False, env=cenv).returncode != 0:
+        raise StackError(
+            "docker compose could not start Consul; `make logs PART=consul` shows why, `make down` cleans up"
+        )
+    close_consul(ports, tokens, timeout=timeout)
     if subprocess.run(cmds["up"], check=False, env=cenv).returncode != 0:
         raise StackError("docker compose up failed; `make logs` shows the containers' logs, `make down` cleans up")
     elapsed = time.monotonic() - started
     where = Addresses.compose(ports, extras=extras)
     print(summary(where, trims=trims, seconds=elapsed, mode="Docker Compose"), file=out)
+    print(f"Consul's ACL tokens (management, add, trim): {tokens_file} (0600)", file=out)
 
 
 MACHINE_CAS = Path("/usr/local/share/ca-certificates")
@@ -150,19 +192,33 @@ def trust_machine_cas(root: Path, source: Path = MACHINE_CAS) -> list[str]:
 
 
 def run(
-    root: Path, env: Mapping[str, str], verb: str, extra: Sequence[str] = (), *, trims: int = 2, timeout: int = 120
+    root: Path,
+    env: Mapping[str, str],
+    tokens_file: Path,
+    verb: str,
+    extra: Sequence[str] = (),
+    *,
+    trims: int = 2,
+    timeout: int = 120,
 ) -> int:
-    """Runs `scale`, `down`, `ps` or `logs` through compose and returns its exit code."""
+    """Runs `restart`, `scale`, `down`, `ps` or `logs` through compose and returns its exit code. A restarted dev
+    Consul has forgotten its policies and tokens: they are made again (the services register again by themselves)."""
     cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml", trims=trims, timeout=timeout)
-    cenv = compose_env(root, env)
+    tokens = acl.Tokens.load_or_make(tokens_file)
+    cenv = compose_env(root, env, tokens)
     if "STACK_IMAGE_TAG" not in env:
         cenv["STACK_IMAGE_TAG"] = running_tag() or cenv["STACK_IMAGE_TAG"]
-    return subprocess.run([*cmds[verb], *extra], check=False, env=cenv).returncode
+    code = subprocess.run([*cmds[verb], *extra], check=False, env=cenv).returncode
+    if code == 0 and verb == "restart" and (not extra or "consul" in extra):
+        close_consul(Ports.from_env(env), tokens, timeout=timeout)
+    return code
 
 
 __all__ = [
     "EXTRAS",
     "PROJECT",
+    "acl_env",
+    "close_consul",
     "commands",
     "compose_command",
     "compose_env",
