@@ -2,12 +2,12 @@
 namespace (`nsenter --net=... python -m containers.probe ...`), or on the host when the engine is the host's own.
 It prints one JSON object; the test asserts on it.
 
-  probe.py check --trims N [--targets]   waits (bounded) for Consul to show add and N trims passing (and with
-                             --targets, Prometheus to have every target up), then calls /sum, /concat, gRPC Sum
-                             and Concat
+  probe.py check --trims N [--targets] [--fake-trim]
+                             waits (bounded) for Consul to show add and N trims passing (and with --targets,
+                             Prometheus to have every target up), then calls /sum, /concat, gRPC Sum and Concat;
+                             with --fake-trim first the fake-trim attack on Consul: registers a `trim` with no
+                             token and with a made-up one (statuses and the catalog's trims under "fake trim")
   probe.py load --seconds S --rate R   a bounded /concat load: R requests a second, at most 8 in flight
-  probe.py fake-trim           the fake-trim attack on Consul: registers a `trim` with no token and with a made-up
-                             one; prints each answer's status and the IDs Consul's catalog then holds for trim
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ def fake_trim(args: argparse.Namespace) -> dict[str, Any]:
 
 def check(args: argparse.Namespace) -> dict[str, Any]:
     consul, prometheus = f"{HOST}:{args.consul_port}", f"http://{HOST}:{args.prometheus_port}"
+    attack = fake_trim(args) if args.fake_trim else None
     started = time.monotonic()
     seen = _discovery(consul, prometheus)
     while not _settled(seen, args.trims, targets=args.targets) and time.monotonic() - started < args.timeout:
@@ -96,6 +97,8 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
         seen = _discovery(consul, prometheus)
     seen["waited"] = round(time.monotonic() - started, 1)
     seen["calls"] = _calls(f"http://{HOST}:{args.add_http_port}", f"{HOST}:{args.add_grpc_port}")
+    if attack is not None:
+        seen["fake trim"] = attack
     return seen
 
 
@@ -154,13 +157,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     checking.add_argument("--trims", type=int, required=True)
     checking.add_argument("--timeout", type=float, default=60)
     checking.add_argument("--targets", action="store_true", help="also wait for every Prometheus target up")
+    checking.add_argument("--fake-trim", action="store_true", help="first try registering a fake trim in Consul")
     loading = verbs.add_parser("load")
     loading.add_argument("--seconds", type=float, default=10)
     loading.add_argument("--rate", type=float, default=20)
-    verbs.add_parser("fake-trim")
     args = parser.parse_args(argv)
-    verb = {"check": check, "load": load_concat, "fake-trim": fake_trim}[args.verb]
-    result = verb(args)
+    result = check(args) if args.verb == "check" else load_concat(args)
     json.dump(result, sys.stdout)
     return 0
 

@@ -58,6 +58,7 @@ def make_app() -> FastAPI:
         response_model=SumReply,
         summary="a + b",
         statuses=(400, 429),
+        refusals={400: {"integer overflow": "a + b leaves int64"}},
         timeout=1.0,
     )
     add_route(
@@ -194,3 +195,17 @@ def test_one_request_model_may_serve_several_routes() -> None:
     )
 
     assert "/v2/shape-count" in app.openapi()["paths"]
+
+
+def test_a_business_refusal_is_described_with_its_status_and_shown_as_an_example_body(document: dict[str, Any]) -> None:
+    bad = document["paths"]["/sum"]["post"]["responses"]["400"]
+    assert (
+        bad["description"] == "Bad Request. Also for a well-formed request: `integer overflow` when a + b leaves int64"
+    )
+    content = bad["content"]["application/json"]
+    assert list(content["examples"].values()) == [
+        {"summary": "a + b leaves int64", "value": {"error": "integer overflow"}}
+    ]
+    assert resolve(document, content["schema"]["$ref"])["required"] == ["error"]  # the examples keep the schema
+    shape_bad = document["paths"]["/v1/shape-count"]["post"]["responses"]["400"]
+    assert (shape_bad["description"], "examples" in shape_bad["content"]["application/json"]) == ("Bad Request", False)

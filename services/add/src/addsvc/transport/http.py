@@ -11,14 +11,17 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ConfigDict, StrictStr
 
 from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
-from kit.endpoint import Rejected
+from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH, ResultTooLong
+from kit.endpoint import INT64_MAX, Rejected
 from kit.transport.http import Int64, add_health_route, add_metrics_route, add_route, model_decoder, new_app
 
 
 class SumBody(BaseModel):
-    """The body of POST /sum: two signed 64-bit integers."""
+    """The body of POST /sum: two signed 64-bit integers. A sum that leaves int64 is refused: 400 `integer
+    overflow`."""
 
-    model_config = ConfigDict(frozen=True)
+    # the second example is the refusal: the OpenAPI document shows it, schemathesis sends it
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [{"a": 1, "b": 2}, {"a": INT64_MAX, "b": 1}]})
     a: Int64
     b: Int64
 
@@ -41,6 +44,10 @@ class ConcatReply(BaseModel):
     """The answer of POST /concat: trim(a) followed by trim(b)."""
 
     v: str
+
+
+TOO_LONG_EXAMPLE = str(ResultTooLong(DEFAULT_MAX_CONCAT_LENGTH + 1, DEFAULT_MAX_CONCAT_LENGTH))
+"""An example of /concat's refusal of a result too long (the numbers vary)."""
 
 
 def _encode_v(response: SumResponse | ConcatResponse) -> Any:
@@ -77,6 +84,7 @@ def make_app(
         max_body_bytes=max_body_bytes,
         timeout=timeout,
         statuses=(400, 413, 429, 500, 504),
+        refusals={400: {"integer overflow": "a + b leaves int64 (a and b are valid, their sum is not)"}},
         operation_id="sum",
         tracer=tracer,
         on_rejected=rejected("Sum") if rejected else None,
@@ -93,6 +101,7 @@ def make_app(
         max_body_bytes=max_body_bytes,
         timeout=timeout,
         statuses=(400, 413, 429, 500, 503, 504),
+        refusals={400: {TOO_LONG_EXAMPLE: "trim(a) followed by trim(b) is longer than ADD_MAX_CONCAT_LENGTH"}},
         operation_id="concat",
         tracer=tracer,
         on_rejected=rejected("Concat") if rejected else None,

@@ -3,7 +3,7 @@ and the request id header, which FastAPI cannot infer because such a handler dec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -31,11 +31,28 @@ REQUEST_ID_PARAMETER = {
 }
 
 
-def error_responses(statuses: Collection[int]) -> dict[int | str, dict[str, Any]]:
-    """FastAPI `responses` documenting each status (and 413, 500) with the `{"error": ...}` body."""
+Refusals = Mapping[int, Mapping[str, str]]
+"""The answers a well-formed request can still get (business refusals), by status: `{error text: when}`, e.g.
+`{400: {"integer overflow": "a + b leaves int64"}}`. JSON Schema cannot say such things of a request (a sum of
+two fields), so the document says them with the response: in its description and as examples of its body."""
+
+
+def error_responses(statuses: Collection[int], refusals: Refusals | None = None) -> dict[int | str, dict[str, Any]]:
+    """FastAPI `responses` documenting each status (and 413, 500) with the `{"error": ...}` body, and each of
+    `refusals` in its status' description and as an example body."""
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in sorted(set(statuses) | ALWAYS_DOCUMENTED):
+    refusals = refusals or {}
+    for status in sorted(set(statuses) | ALWAYS_DOCUMENTED | set(refusals)):
         response: dict[str, Any] = {"model": ErrorBody, "description": HTTPStatus(status).phrase}
+        explained = refusals.get(status, {})
+        if explained:
+            whens = "; ".join(f"`{error}` when {when}" for error, when in explained.items())
+            response["description"] += f". Also for a well-formed request: {whens}"
+            examples = {
+                f"refusal-{i}": {"summary": when, "value": {"error": error}}
+                for i, (error, when) in enumerate(explained.items(), 1)
+            }
+            response["content"] = {"application/json": {"examples": examples}}
         if status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
             response["headers"] = {
                 "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}

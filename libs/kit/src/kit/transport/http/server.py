@@ -23,7 +23,7 @@ from kit.transport.http.body import JSON_MEDIA_TYPE, parse_json, read_body
 from kit.transport.http.decode import DecodeRequest, EncodeResponse
 from kit.transport.http.error_encoder import ErrorEncoder, default_error_encoder
 from kit.transport.http.fast import Answer, KitApp, ReadBody, Respond
-from kit.transport.http.openapi import error_responses, request_body_extra
+from kit.transport.http.openapi import Refusals, error_responses, request_body_extra
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
@@ -52,6 +52,7 @@ def add_route(
     max_body_bytes: int = 65536,
     error_encoder: ErrorEncoder = default_error_encoder,
     statuses: Collection[int] = (400, 413, 500),
+    refusals: Refusals | None = None,
     operation_id: str | None = None,
     timeout: float | None = None,
     tracer: Tracer | None = None,
@@ -67,7 +68,9 @@ def add_route(
     is answered as `error_encoder` says. Every answer echoes the request id in `x-request-id`.
 
     `request_model` and `response_model` only document the route in OpenAPI, with `statuses` (plus 413, 500, and
-    504 when there is a timeout) answered by `{"error": ...}`. `operation_id` defaults to the path's words.
+    504 when there is a timeout) answered by `{"error": ...}`, and `refusals`, the business refusals a well-formed
+    request can get, each in its status' description and as an example body. `operation_id` defaults to the
+    path's words.
     A body-less method (GET, DELETE) with an empty body hands `None` to `decode`.
 
     With a `tracer`, each request runs in a SERVER span `METHOD path` that continues the trace of the caller's
@@ -118,7 +121,7 @@ def add_route(
         name=slug,
         summary=summary or None,
         response_model=response_model,
-        responses=error_responses(documented),
+        responses=error_responses(documented, refusals),
         operation_id=operation_id or (slug if method == "POST" else f"{slug}_{method.lower()}"),
         openapi_extra=request_body_extra(app, request_model, method=method),
         route_class_override=RawRoute,
