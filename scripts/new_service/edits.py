@@ -143,6 +143,7 @@ def add_compose_service(path: Path, v: dict[str, str]) -> None:
         ("services/trim/Dockerfile", f"services/{name}/Dockerfile"),
         ("gokit/trimsvc:", f"gokit/{v['pkg']}:"),
         ("TRIM_HOST:", f"{upper}_HOST:"),
+        ("STACK_CONSUL_TRIM_TOKEN", f"STACK_CONSUL_{upper}_TOKEN"),  # its own Consul token (kitstack.docker.acl_env)
         ("OTEL_SERVICE_NAME: trim\n", f"OTEL_SERVICE_NAME: {name}\n"),
         ('- "8975"', f'- "{v["grpc_port"]}"'),
         ('- "8985"', f'- "{v["http_port"]}"'),

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from deploy.local.kitstack import docker
 from deploy.local.kitstack.ports import VARIABLES, Ports
 
 # PyYAML comes with uvicorn[standard]; imported by name because the dev group has no types-PyYAML stubs
@@ -250,10 +251,10 @@ def test_consul_is_closed_and_each_service_registers_with_its_own_token() -> Non
     assert "-config-file=/run/secrets/consul-acl.hcl" in consul["command"]
     assert consul["secrets"] == [{"source": "consul-acl", "target": "consul-acl.hcl", "mode": 0o444}]
     assert _compose()["secrets"] == {"consul-acl": {"environment": "STACK_CONSUL_ACL_CONFIG"}}
-    for name in ("add", "trim"):
+    for name in SERVICES:  # a generated one too (make new-service): its own token, as kitstack.docker names it
         token = services[name]["environment"]["CONSUL_HTTP_TOKEN"]
         # required: without make up's secrets compose refuses to start rather than run open
-        assert token.startswith(f"${{STACK_CONSUL_{name.upper()}_TOKEN:?"), token
+        assert token.startswith(f"${{{docker.token_variable(name)}:?"), token
     assert "CONSUL_HTTP_TOKEN" not in services["prometheus"].get("environment", {})  # anonymous reads suffice
     # no secret is committed: nothing in the file looks like a Consul token (a UUID)
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", COMPOSE.read_text())

@@ -71,6 +71,8 @@ def test_consuls_secrets_reach_compose_from_the_stacks_tokens_and_win_over_the_e
     assert tokens.management in env["STACK_CONSUL_ACL_CONFIG"]
     assert (env["STACK_CONSUL_ADD_TOKEN"], env["STACK_CONSUL_TRIM_TOKEN"]) == (tokens.add, tokens.trim)
     assert acl.Tokens.load_or_make(tmp_path / "consul-tokens.json") == tokens  # made once, then kept
+    echo = acl.Tokens.load_or_make(tmp_path / "consul-tokens.json", ["echo"])  # a generated service gets its own
+    assert docker.compose_env(ROOT, {}, echo)["STACK_CONSUL_ECHO_TOKEN"] == echo.services["echo"] != tokens.trim
     assert "STACK_CONSUL_ACL_CONFIG" not in docker.compose_env(ROOT, {})
 
 

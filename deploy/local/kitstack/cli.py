@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import docker, local
-from .launch import TOKENS_FILE
+from .launch import TOKENS_FILE, extra_services
 from .mode import ModeError, choose, docker_answers
 from .ports import PortError, Ports
 from .procs import Rotation
@@ -157,18 +157,19 @@ def _docker(args: argparse.Namespace, opts: local.Options) -> int:
         raise local.StackError("MODE=docker, but no Docker engine answers (`docker info` fails); try MODE=local")
     env = dict(os.environ if opts.env is None else opts.env)
     tokens_file = opts.run_dir.path / TOKENS_FILE  # the same place as the local stack's
+    services = [extra.name for extra in extra_services(opts)]  # services/*/stack.toml: a token each
     timeout = int(opts.up_timeout * 2)
     if args.verb == "up":
-        docker.up(ROOT, env, tokens_file, trims=opts.trims, timeout=timeout)
+        docker.up(ROOT, env, tokens_file, trims=opts.trims, timeout=timeout, services=services)
         return 0
     if args.verb == "restart":
-        return docker.run(ROOT, env, tokens_file, "restart", args.parts, timeout=timeout)
+        return docker.run(ROOT, env, tokens_file, "restart", args.parts, timeout=timeout, services=services)
     if args.verb == "scale":
-        return docker.run(ROOT, env, tokens_file, "scale", trims=opts.trims, timeout=timeout)
+        return docker.run(ROOT, env, tokens_file, "scale", trims=opts.trims, timeout=timeout, services=services)
     if args.verb == "logs":
         extra = ["--tail", str(args.lines), *(["-f"] if args.follow else []), *args.parts]
-        return docker.run(ROOT, env, tokens_file, "logs", extra)
-    return docker.run(ROOT, env, tokens_file, args.verb)
+        return docker.run(ROOT, env, tokens_file, "logs", extra, services=services)
+    return docker.run(ROOT, env, tokens_file, args.verb, services=services)
 
 
 __all__ = ["INTERRUPTED", "ROOT", "main", "options"]

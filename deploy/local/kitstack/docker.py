@@ -59,13 +59,18 @@ def image_labels(root: Path) -> dict[str, str]:
     }
 
 
+def token_variable(service: str) -> str:
+    """The variable deploy/docker-compose.yml gives `service` its Consul token in (`STACK_CONSUL_TRIM_TOKEN`)."""
+    return f"STACK_CONSUL_{service.upper()}_TOKEN"
+
+
 def acl_env(tokens: acl.Tokens) -> dict[str, str]:
     """What deploy/docker-compose.yml reads to close Consul: the agent's ACL configuration (a compose secret, written
-    into Consul's container) and the token each service registers with."""
-    return {
-        "STACK_CONSUL_ACL_CONFIG": acl.agent_config(tokens),
-        "STACK_CONSUL_ADD_TOKEN": tokens.add,
-        "STACK_CONSUL_TRIM_TOKEN": tokens.trim,
+    into Consul's container) and the token each service registers with (add, trim, and any `make new-service`
+    made)."""
+    secrets = {"add": tokens.add, "trim": tokens.trim, **tokens.services}
+    return {"STACK_CONSUL_ACL_CONFIG": acl.agent_config(tokens)} | {
+        token_variable(name): secret for name, secret in secrets.items()
     }
 
 
@@ -143,12 +148,20 @@ def commands(compose: Sequence[str], file: Path, *, trims: int = 2, timeout: int
 
 
 def up(
-    root: Path, env: Mapping[str, str], tokens_file: Path, *, trims: int, timeout: int, out: TextIO | None = None
+    root: Path,
+    env: Mapping[str, str],
+    tokens_file: Path,
+    *,
+    trims: int,
+    timeout: int,
+    services: Sequence[str] = (),
+    out: TextIO | None = None,
 ) -> None:
-    """`compose up --wait`: Consul first, closed with the secrets of `tokens_file` (made the first time), then the
-    rest: builds, starts, and waits for every health check; refuses a second start."""
+    """`compose up --wait`: Consul first, closed with the secrets of `tokens_file` (made the first time; a token for
+    each of the extra `services` too), then the rest: builds, starts, and waits for every health check; refuses a
+    second start."""
     out = sys.stdout if out is None else out
-    tokens = acl.Tokens.load_or_make(tokens_file)
+    tokens = acl.Tokens.load_or_make(tokens_file, services)
     cenv = compose_env(root, env, tokens)
     cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml", trims=trims, timeout=timeout)
     running = subprocess.run(cmds["running"], capture_output=True, text=True, check=False, timeout=60, env=cenv)
@@ -200,11 +213,12 @@ def run(
     *,
     trims: int = 2,
     timeout: int = 120,
+    services: Sequence[str] = (),
 ) -> int:
     """Runs `restart`, `scale`, `down`, `ps` or `logs` through compose and returns its exit code. A restarted dev
     Consul has forgotten its policies and tokens: they are made again (the services register again by themselves)."""
     cmds = commands(compose_command(), root / "deploy" / "docker-compose.yml", trims=trims, timeout=timeout)
-    tokens = acl.Tokens.load_or_make(tokens_file)
+    tokens = acl.Tokens.load_or_make(tokens_file, services)
     cenv = compose_env(root, env, tokens)
     if "STACK_IMAGE_TAG" not in env:
         cenv["STACK_IMAGE_TAG"] = running_tag() or cenv["STACK_IMAGE_TAG"]
@@ -228,6 +242,7 @@ __all__ = [
     "run",
     "running_tag",
     "tag_of",
+    "token_variable",
     "trust_machine_cas",
     "up",
 ]
