@@ -13,7 +13,10 @@ as `make up MODE=docker`. What swarm mode here needs differently (and why):
   Prometheus' bind-mounted configuration are there); trims are `${SWARM_TRIMS:-3}` replicas anywhere;
 - compose-only keys go: `name:`, `profiles:` (and the services only a profile starts: Grafana, Jaeger),
   `depends_on:` (swarm has no start order: trims and add retry Consul until it answers);
-- relative bind paths are relative to this folder.
+- relative bind paths are relative to this folder;
+- Consul's ACLs go (its `secrets:`, the `-config-file=/run/secrets/...` that reads them, the services'
+  `CONSUL_HTTP_TOKEN`): compose writes the ACL configuration into Consul's container from the environment of
+  `make up MODE=docker`, which swarm secrets (files or external) cannot; the swarm bed's Consul stays open.
 
 `python -m deploy.swarm stack` prints the derivation; `--write` refreshes the committed deploy/swarm/docker-stack.yml
 (tests/swarm checks it is in sync).
@@ -74,8 +77,12 @@ def _volume(spec: str) -> str:
 
 def service(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     """One compose service as a swarm service."""
-    out = {k: copy.deepcopy(v) for k, v in spec.items() if k not in DROPPED and k != "deploy"}
+    out = {k: copy.deepcopy(v) for k, v in spec.items() if k not in DROPPED and k not in ("deploy", "secrets")}
     out["image"] = f"{REGISTRY}/{spec['image']}"
+    if "command" in out:  # Consul's ACL configuration, a compose secret (see the module docstring)
+        out["command"] = [arg for arg in out["command"] if not str(arg).startswith("-config-file=/run/secrets/")]
+    if isinstance(out.get("environment"), dict):
+        out["environment"].pop("CONSUL_HTTP_TOKEN", None)
     if "volumes" in out:
         out["volumes"] = [_volume(v) for v in out["volumes"]]
     ports = [host_port(p) for p in spec.get("ports", [])]
