@@ -3,9 +3,11 @@ as in the local stack, the profile `extras` by default, and git's tag on the ima
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,3 +83,47 @@ def test_up_starts_consul_alone_first() -> None:
     assert cmds["consul"][-1] == "consul"
     assert "--wait" in cmds["consul"]
     assert "--build" not in cmds["consul"]
+
+
+class _Recorder:
+    """Stands in for subprocess.run and close_consul in kitstack.docker: records what would have run, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def run(self, argv: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        if argv[:2] == ["docker", "compose"]:  # git's (image labels) are not recorded
+            self.calls.append(" ".join(argv[argv.index("-f") + 2 :]))
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    def close(self, ports: Ports, tokens: acl.Tokens, *, timeout: float) -> None:
+        self.calls.append(f"close consul at {ports.consul_http}")
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> _Recorder:
+    rec = _Recorder()
+    monkeypatch.setattr(subprocess, "run", rec.run)  # the module docker uses
+    monkeypatch.setattr(docker, "close_consul", rec.close)
+    monkeypatch.setattr(docker, "compose_command", lambda: ["docker", "compose"])
+    monkeypatch.setattr(docker, "running_tag", lambda: "abc")
+    return rec
+
+
+def test_up_closes_consul_before_anything_registers(recorder: _Recorder, tmp_path: Path) -> None:
+    env = {"STACK_PORT_OFFSET": "23456", "COMPOSE_PROFILES": ""}  # ports nobody uses: the busy check passes
+    docker.up(ROOT, env, tmp_path / "tokens.json", trims=3, timeout=60, out=io.StringIO())
+    assert [c.split(" --")[0] for c in recorder.calls] == ["ps", "up -d", "close consul at 31956", "up -d"]
+    assert recorder.calls[1].endswith(" consul") and "--scale trim=3" in recorder.calls[3]
+    assert (tmp_path / "tokens.json").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("verb", "parts", "closes"),
+    [("restart", ["consul"], True), ("restart", [], True), ("restart", ["add"], False), ("logs", ["consul"], False)],
+)
+def test_a_restarted_consul_gets_its_policies_and_tokens_again(
+    recorder: _Recorder, tmp_path: Path, verb: str, parts: list[str], closes: bool
+) -> None:
+    assert docker.run(ROOT, {}, tmp_path / "tokens.json", verb, parts) == 0
+    assert (recorder.calls[-1] == "close consul at 8500") is closes
