@@ -5,7 +5,8 @@ says which failure it drops (a business refusal the document names, when the req
 
 Bounded and reproducible: a fixed seed, no example database, at most EXAMPLES test cases per operation, one
 worker: 497 requests to add's 5 operations, 245 to trim's 4. Measured on this 2-core machine with others' tests
-at load 11: 53 s for this file (schemathesis 16 s on add, 26 s on trim, the rest the two processes' start).
+at load 8-11: 43-53 s for this file (schemathesis 15-33 s on add, 11-26 s on trim, the rest the two processes'
+start, which once took 50 s alone at load 10).
 """
 
 from __future__ import annotations
