@@ -8,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -76,3 +77,16 @@ def test_a_generated_service_registers_itself_only(consul_acl_agent: ConsulAgent
         assert call(consul_acl_agent, "PUT", "/v1/agent/service/register", echo, token)[0] == 403
     assert call(consul_acl_agent, "PUT", "/v1/agent/service/register", echo, tokens.services["echo"])[0] == 200
     assert call(consul_acl_agent, "PUT", "/v1/agent/service/deregister/echo-1", token=tokens.services["echo"])[0] == 200
+
+
+def test_a_service_generated_while_consul_runs_gets_its_token_at_the_next_setup(
+    consul_acl_agent: ConsulAgent, tokens: acl.Tokens
+) -> None:
+    grown = acl.Tokens(**{**asdict(tokens), "services": {**tokens.services, "greet": str(uuid.uuid4())}})
+    greet = {"Name": "greet", "ID": "greet-1", "Address": "127.0.0.1", "Port": 8101}
+    secret = grown.services["greet"]
+    assert call(consul_acl_agent, "PUT", "/v1/agent/service/register", greet, secret)[0] == 403  # not known yet
+    acl.setup(consul_acl_agent.addr, grown)  # what `make up` does before starting parts beside a running Consul
+    assert call(consul_acl_agent, "PUT", "/v1/agent/service/register", greet, secret)[0] == 200
+    assert call(consul_acl_agent, "PUT", "/v1/agent/service/register", greet, tokens.services["echo"])[0] == 403
+    assert call(consul_acl_agent, "PUT", "/v1/agent/service/deregister/greet-1", token=secret)[0] == 200

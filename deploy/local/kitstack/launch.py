@@ -129,6 +129,9 @@ class Launch:
         launch started (nothing else) and raises StackError with the failing part's log."""
         wanted = [s for s in everything if s.name in names]
         try:
+            if "consul" not in names:
+                # Consul runs already: a service generated since it started needs its policy and token there.
+                acl.setup(f"{plan.HOST}:{self.opts.ports.consul_http}", tokens(self.opts))
             for spec in wanted:
                 self.start(spec)
                 if spec.name == "consul":
