@@ -122,3 +122,13 @@ def test_the_generated_main_makes_every_call_adds_main_makes() -> None:
     adds = _calls((ROOT / "services" / "add" / "src" / "addsvc" / "main.py").read_text())
     own = {call for call in adds if call.startswith(("make_", "trim"))}
     assert adds - own - ADD_ONLY <= generated, sorted(adds - own - ADD_ONLY - generated)
+
+
+def test_a_second_service_gets_ports_no_other_part_uses(tmp_path: Path) -> None:
+    assert {8080, 8081, 8500, 9090, 8975, 8985} <= edits.taken_ports(tmp_path)  # the fixed stack's
+    assert 8090 not in edits.taken_ports(tmp_path)
+    (tmp_path / "services" / "echo").mkdir(parents=True)
+    (tmp_path / "services" / "echo" / "stack.toml").write_text(
+        'module = "echosvc"\nhttp_port = 8090\ngrpc_port = 8091\n'
+    )
+    assert {8090, 8091} <= edits.taken_ports(tmp_path)  # taken: the generator steps past them (by 10)
