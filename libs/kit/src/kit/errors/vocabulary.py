@@ -1,24 +1,13 @@
-"""The kit's error vocabulary: each class carries everything a transport or a log needs to know about it.
-
-As go-kit's `StatusCoder` and `Headerer` do, an error says itself which HTTP status and which gRPC status it travels
-as, which extra headers go with it, at which level its request line is logged, and whether it counts against the
-instance that served it. Transports and the log read these attributes; none of them keeps a table of its own.
-`code` names the class on the wire (the `kit-error` header and trailer) and in the `outcome` label of the metrics.
-
-What a client reads differs from what the log reads: a caller's own mistake (4xx) is explained in full, but a
-failure on our side (5xx) tells only what failed in the caller's terms ("trim is unavailable: no instance is
-running"), never instances, addresses or library text. `dependency` names the service that failed, set by whoever
-called it (see `calling`).
-"""
+"""The error classes of the kit's vocabulary, each with its code, HTTP status, gRPC status, log level and whether
+it counts against the instance that served it (see the package's docstring)."""
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http import HTTPStatus
 from typing import ClassVar
+
+from kit.errors.retry_after import retry_after_seconds
 
 CANCELLED = "cancelled"
 """The outcome of a request whose caller went away or was cancelled: no error class, no answer sent."""
@@ -182,74 +171,6 @@ class Internal(KitError):
     """A bug or an unexpected failure; its message is for the log, never for the wire."""
 
 
-def as_kit_error(exc: BaseException) -> KitError:
-    """`exc` itself when it is a kit error, else an Internal one (a bug): what the transports and the log read.
-
-    A bare TimeoutError is a bug too (a library's socket timeout, say): a transport that bounds a call by the
-    request's deadline raises DeadlineExceeded itself when its own timer expires."""
-    if isinstance(exc, KitError):
-        return exc
-    return Internal(str(exc) or type(exc).__name__)
-
-
-def error_code(exc: BaseException) -> str:
-    """The kit code of any exception: a kit error's own, `internal` for any other."""
-    return exc.code if isinstance(exc, KitError) else Internal.code
-
-
-def outcome(exc: BaseException) -> str:
-    """The `outcome` of a request that raised `exc`: its kit code, or `cancelled` for a cancellation."""
-    return error_code(exc) if isinstance(exc, Exception) else CANCELLED
-
-
-def is_failure(exc: BaseException) -> bool:
-    """True when the error says something about the instance that served it, not about the request."""
-    return exc.failure if isinstance(exc, KitError) else True
-
-
-@contextmanager
-def calling(dependency: str) -> Iterator[None]:
-    """Names `dependency` in every kit error raised inside, unless a closer caller already named one, so the
-    answer says what failed: `with calling("trim"): await trim(s)` makes "trim is unavailable: ..."."""
-    try:
-        yield
-    except KitError as exc:
-        if exc.dependency is None:
-            exc.dependency = dependency
-        raise
-
-
-_LOGGED = "__kit_logged__"
-
-
-def mark_logged(exc: BaseException) -> None:
-    """Notes that `exc` and its traceback are in the log, so an outer layer does not log them a second time."""
-    setattr(exc, _LOGGED, True)
-
-
-def is_logged(exc: BaseException) -> bool:
-    """True once `mark_logged(exc)` was called: the request's log line already carries this error."""
-    return getattr(exc, _LOGGED, False) is True
-
-
-def retry_after_seconds(delay: float) -> int:
-    """A delay as the whole number of seconds a `Retry-After` header carries: rounded up, at least 1."""
-    if not math.isfinite(delay):
-        return 1
-    return max(1, math.ceil(delay))
-
-
-def parse_retry_after(value: str | None, default: float = 1.0) -> float:
-    """Seconds from a `Retry-After` header or trailer given in seconds; `default` when absent, a date or nonsense."""
-    if value is None:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        return default
-    return seconds if math.isfinite(seconds) and seconds >= 0 else default
-
-
 __all__ = [
     "CANCELLED",
     "BusinessError",
@@ -264,13 +185,4 @@ __all__ = [
     "RateLimited",
     "Unauthenticated",
     "Unavailable",
-    "as_kit_error",
-    "calling",
-    "error_code",
-    "is_failure",
-    "is_logged",
-    "mark_logged",
-    "outcome",
-    "parse_retry_after",
-    "retry_after_seconds",
 ]
