@@ -11,54 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
-from kit.endpoint import Endpoint, Req, Resp, remaining, request_id, request_scope
-from kit.errors import DeadlineExceeded, Unavailable, is_failure
-from kit.sd.endpointer import InstanceEndpoint
-from kit.sd.lb.balancer import Balancer, NoEndpoints
+from kit.endpoint import Endpoint, Req, Resp, remaining
+from kit.errors import DeadlineExceeded, is_failure
+from kit.sd.lb.attempts import Call, RetryError
+from kit.sd.lb.balancer import Balancer
 from kit.sd.lb.budget import Budget
 from kit.sd.lb.hedge import Hedge
 
-RETURN_BACKOFF = 0.01
-"""Seconds an attempt waits per earlier attempt of the same call on the same instance (at most half its share)."""
-
 Callback: TypeAlias = Callable[[int, BaseException], bool]
 """Hears each failed attempt (its number, from 1, and its error) and answers whether to keep trying."""
-
-
-def _cause(error: BaseException) -> str:
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def _describe(errors: Sequence[BaseException], instances: Sequence[str]) -> str:
-    """One line naming every attempt, its instance and what it met; an attempt without an error is still running."""
-    parts = []
-    for number, instance in enumerate(instances, start=1):
-        outcome = _cause(errors[number - 1]) if number <= len(errors) else "no answer yet"
-        parts.append(f"#{number} {instance}: {outcome}")
-    for number in range(len(instances) + 1, len(errors) + 1):
-        parts.append(f"#{number}: {_cause(errors[number - 1])}")
-    return "; ".join(parts) if parts else "no attempt made"
-
-
-class RetryError(Unavailable):
-    """Every attempt failed (or the callback or the budget stopped the retries); `attempts` holds each attempt's
-    error in order."""
-
-    reason = "no instance answered"
-
-    attempts: tuple[BaseException, ...]
-    instances: tuple[str, ...]
-
-    def __init__(self, attempts: Sequence[BaseException], *, instances: Sequence[str] = (), why: str = "") -> None:
-        self.attempts = tuple(attempts)
-        self.instances = tuple(instances)
-        plural = "" if len(self.attempts) == 1 else "s"
-        what = _describe(self.attempts, self.instances)
-        super().__init__(f"{why or 'retries spent'} after {len(self.attempts)} attempt{plural}: {what}")
 
 
 def _always(attempt: int, error: BaseException) -> bool:
@@ -69,60 +33,6 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
     # A losing attempt is cancelled and never awaited: fetch its outcome so asyncio does not log it as lost.
     if not task.cancelled():
         task.exception()
-
-
-class _Call(Generic[Req, Resp]):
-    """One call through `retry`: its attempts, their instances and errors, and its time budget."""
-
-    __slots__ = ("ends_at", "errors", "loop", "request", "total", "tried")
-
-    def __init__(self, request: Req, total: float) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.request = request
-        self.total = total
-        self.ends_at = self.loop.time() + total
-        self.errors: list[BaseException] = []
-        self.tried: list[str] = []
-
-    def pick(self, balancer: Balancer[Req, Resp]) -> InstanceEndpoint[Req, Resp]:
-        try:
-            chosen = balancer.pick(exclude=frozenset(self.tried))
-        except NoEndpoints as exc:
-            if not self.errors:
-                raise
-            message = f"no endpoints available after {_describe(self.errors, self.tried)}"
-            raise NoEndpoints(message, discovery_error=exc.discovery_error) from exc
-        self.tried.append(chosen.instance)
-        return chosen
-
-    def window(self, attempts_left: int, last: bool) -> tuple[float, float]:
-        """This attempt's end and share: an even share of what is left, or all of it for the last attempt, so one
-        hung instance cannot use up the whole budget before another is tried."""
-        now = self.loop.time()
-        share = (self.ends_at - now) / attempts_left
-        return (self.ends_at if last else now + share), share
-
-    async def attempt(self, chosen: InstanceEndpoint[Req, Resp], ends_at: float, share: float, last: bool) -> Resp:
-        """One attempt, with the request deadline narrowed to its share, so client transports pass it on and the
-        instance stops work nobody waits for. Going back to an instance this call already tried (there is no other)
-        waits a little first, growing with each return, so a busy lone instance is not hammered."""
-        scope = asyncio.timeout_at(ends_at)
-        returns = self.tried.count(chosen.instance) - 1
-        try:
-            async with scope:
-                if returns > 0:
-                    await asyncio.sleep(min(RETURN_BACKOFF * returns, share / 2))
-                with request_scope(request_id=request_id(), timeout=ends_at - self.loop.time()):
-                    return await chosen.endpoint(self.request)
-        except TimeoutError as exc:
-            if not scope.expired():
-                raise
-            if last:
-                raise self.deadline() from (self.errors[-1] if self.errors else exc)
-            raise DeadlineExceeded(f"no answer within {share:.3g} s, this attempt's share") from None
-
-    def deadline(self) -> DeadlineExceeded:
-        return DeadlineExceeded(f"deadline exceeded after {self.total:.3g} s: {_describe(self.errors, self.tried)}")
 
 
 def retry(
@@ -164,7 +74,7 @@ def retry(
     def add_attempt() -> bool:
         return budget is None or budget.spend()
 
-    async def sequential(call: _Call[Req, Resp]) -> Resp:
+    async def sequential(call: Call[Req, Resp]) -> Resp:
         why = ""
         for number in range(1, max_attempts + 1):
             chosen = call.pick(balancer)
@@ -186,7 +96,7 @@ def retry(
                     break
         raise RetryError(call.errors, instances=call.tried, why=why) from call.errors[-1]
 
-    async def hedged(call: _Call[Req, Resp], hedge: Hedge) -> Resp:
+    async def hedged(call: Call[Req, Resp], hedge: Hedge) -> Resp:
         loop = call.loop
         running: dict[asyncio.Task[Resp], float] = {}  # attempt -> when it started
 
@@ -250,7 +160,7 @@ def retry(
             raise DeadlineExceeded("deadline exceeded before the first attempt")
         if budget is not None:
             budget.call()
-        call: _Call[Req, Resp] = _Call(request, total)
+        call: Call[Req, Resp] = Call(request, total)
         if hedge is None:
             return await sequential(call)
         return await hedged(call, hedge)
@@ -258,4 +168,4 @@ def retry(
     return retrying
 
 
-__all__ = ["RETURN_BACKOFF", "Callback", "RetryError", "retry"]
+__all__ = ["Callback", "RetryError", "retry"]
