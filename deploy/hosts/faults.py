@@ -15,12 +15,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +25,10 @@ from deploy.local.kitstack.tools import Tools
 
 from . import net, plan
 from .bed import Bed, BedError
-from .figures import Figures, Run, answered_again, figures, first_seen, set_size, stopped_answering, table
-from .topology import ADD_HTTP, CONSUL_SERVER_RPC, Host, servers, trim_grpc, with_role
+from .figures import answered_again, figures, first_seen, set_size, stopped_answering, table
+from .topology import CONSUL_SERVER_RPC, Host, servers, trim_grpc, with_role
+from .underload import RATE, Result, read_run, under_load
 
-RATE = 20.0
 SETTLE = 4.0  # seconds of plain load before each fault
 AFTER = 8.0  # seconds of load once the fault is undone and the bed has recovered (a breaker resets in 5)
 HOLD_CUT = 12.0
@@ -39,63 +36,6 @@ HOLD_NETEM = 12.0
 HOLD_AGENT = 8.0
 NETEM = net.Netem(delay_ms=200, loss_pct=5)
 RECOVERY_TIMEOUT = 60.0
-LOAD_TIMEOUT = 120.0  # for the load to start, and to stop (its requests end within 5 s; a saturated machine is slower)
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """One fault's figures and the run they were read from (tests assert on both)."""
-
-    figures: Figures
-    run: Run
-
-
-class Marks(dict[str, float]):
-    """The instants of a run (epoch seconds, the clock the load records with)."""
-
-    def mark(self, name: str) -> None:
-        self[name] = time.time()
-
-
-@contextlib.contextmanager
-def under_load(bed: Bed, name: str, *, rate: float = RATE) -> Iterator[Marks]:
-    """Runs `deploy.hosts.load` inside host `load` for the body of the `with`; the run is read after it."""
-    out = bed.run_dir / "load" / f"{name}.json"
-    ready = out.with_suffix(".ready")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.unlink(missing_ok=True)
-    ready.unlink(missing_ok=True)
-    argv = [
-        str(Tools.find(bed.root).python), "-m", "deploy.hosts.load",
-        "--add", f"http://{bed.add.address}:{ADD_HTTP}", "--agent", bed.add.consul,
-        "--rate", str(rate), "--max-duration", "300", "--out", str(out),
-    ]  # fmt: skip
-    with (bed.logs / f"load-{name}.log").open("ab") as log:
-        popen = subprocess.Popen(list(plan.nsenter(bed.load, argv)), cwd=bed.root, stdout=log, stderr=log)
-    marks = Marks()
-    try:
-        # the clock starts once the load runs: a busy machine takes seconds to start its Python
-        deadline = time.monotonic() + LOAD_TIMEOUT
-        while not ready.exists() and popen.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        marks.mark("load")
-        yield marks
-    finally:
-        popen.send_signal(signal.SIGTERM)
-        try:
-            popen.wait(timeout=LOAD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            popen.kill()
-            popen.wait()
-            raise BedError(f"the load of {name} did not stop within {LOAD_TIMEOUT:.0f}s of SIGTERM") from None
-    if popen.returncode != 0 or not out.exists():
-        raise BedError(f"the load of {name} failed (exit {popen.returncode}); see {bed.logs}/load-{name}.log")
-
-
-def _read(bed: Bed, name: str, marks: Mapping[str, float]) -> Run:
-    folder = bed.run_dir / "load"
-    (folder / f"{name}.marks.json").write_text(json.dumps(marks))  # beside the run, for a later look
-    return Run.from_json(json.loads((folder / f"{name}.json").read_text()), marks)
 
 
 def _trims_at_agent(count: int) -> Callable[[Mapping[str, Any]], bool]:
@@ -122,7 +62,7 @@ def trim_cut(bed: Bed) -> Result:
         bed.wait([f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
         marks.mark("recovered")
         time.sleep(AFTER)
-    run = _read(bed, "trim-cut", marks)
+    run = read_run(bed, "trim-cut", marks)
     on, off = marks["fault"], marks["restore"]
     times = {
         "last_answer": stopped_answering(run, endpoint, on, off),
@@ -154,7 +94,7 @@ def trim_netem(bed: Bed) -> Result:
             marks.mark("restore")
             marks.mark("recovered")
         time.sleep(AFTER)
-    run = _read(bed, "trim-netem", marks)
+    run = read_run(bed, "trim-netem", marks)
     on, off = marks["fault"], marks["restore"]
     times = {
         "circuit_open": first_seen(run, on, lambda o: o["t"] < off and _circuit_open(endpoint)(o)),
@@ -201,7 +141,7 @@ def leader_cut(bed: Bed) -> Result:
         marks.mark("rejoined")
         marks.mark("recovered")
         time.sleep(AFTER)
-    run = _read(bed, "leader-cut", marks)
+    run = read_run(bed, "leader-cut", marks)
     on = marks["fault"]
     times = {
         "new_leader": marks["new_leader"] - on,
@@ -229,7 +169,7 @@ def agent_stop(bed: Bed) -> Result:
         bed.wait([f"--passing={bed.add.consul}/add/1", f"--passing={bed.add.consul}/trim/2"], timeout=RECOVERY_TIMEOUT)
         marks.mark("recovered")
         time.sleep(AFTER)
-    run = _read(bed, "agent-stop", marks)
+    run = read_run(bed, "agent-stop", marks)
     off = marks["restore"]
     times = {
         "agent_answers_again": first_seen(run, off, lambda o: o.get("trims") is not None),
