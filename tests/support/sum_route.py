@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from kit import endpoint as kep
 from kit.endpoint import Endpoint
 from kit.transport.http import Int64, add_route, model_decoder, new_app
 
@@ -48,3 +49,31 @@ def asgi_client(app: FastAPI, *, base_url: str = "http://test", raise_app_except
     """A client that calls `app` in-process, no socket."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     return httpx.AsyncClient(transport=transport, base_url=base_url)
+
+
+@dataclass
+class Seen:
+    """What the endpoint saw of its request scope, call by call."""
+
+    requests: list[Pair] = field(default_factory=list)
+    request_ids: list[str | None] = field(default_factory=list)
+    clients: list[str | None] = field(default_factory=list)
+    transports: list[str] = field(default_factory=list)
+    remaining: list[float | None] = field(default_factory=list)
+
+
+def summing(seen: Seen) -> kep.Endpoint[Pair, int]:
+    async def add(request: Pair) -> int:
+        seen.requests.append(request)
+        seen.request_ids.append(kep.request_id())
+        seen.clients.append(kep.client())
+        seen.transports.append(kep.transport())
+        seen.remaining.append(kep.remaining())
+        return request.a + request.b
+
+    return add
+
+
+async def post(app: FastAPI, content: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+    async with asgi_client(app, raise_app_exceptions=False) as client:
+        return await client.post("/sum", content=content, headers=headers)

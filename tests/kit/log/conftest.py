@@ -1,5 +1,5 @@
 """Fixtures of the kit.log tests: a configured request-line stream (both ways a line can take), a root logger put
-back afterwards, and a hand-moved clock for durations."""
+back afterwards (and the uvicorn loggers with it: `restore_logging`), and a hand-moved clock for durations."""
 
 from __future__ import annotations
 
@@ -47,3 +47,22 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock(50.0)
     monkeypatch.setattr(middleware_module, "perf_counter", fake)
     return fake
+
+
+QUIETED = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """configure() changes process-wide state; put it back so other tests see the logging they expect."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    others = {name: (lg.handlers[:], lg.propagate, lg.level) for name in QUIETED if (lg := logging.getLogger(name))}
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    for name, (handlers, propagate, lvl) in others.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:], logger.propagate = handlers, propagate
+        logger.setLevel(lvl)
+    structlog.reset_defaults()

@@ -1,13 +1,11 @@
-import asyncio
+"""The HTTP server adapter: decoding, encoding, each error class with its status and body, request ids, the
+client key, the deadline, and one traceback per bug."""
+
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from kit import endpoint as kep
 from kit.errors import (
     BusinessError,
     ConnectionFailed,
@@ -20,42 +18,8 @@ from kit.errors import (
 )
 from kit.log import endpoint_logging
 from kit.transport.http import add_route, model_decoder, new_app
-from support.sum_route import Pair, PairBody, SumReply, asgi_client, make_app
-
-
-@dataclass
-class Seen:
-    """What the endpoint saw of its request scope, call by call."""
-
-    requests: list[Pair] = field(default_factory=list)
-    request_ids: list[str | None] = field(default_factory=list)
-    clients: list[str | None] = field(default_factory=list)
-    transports: list[str] = field(default_factory=list)
-    remaining: list[float | None] = field(default_factory=list)
-
-
-def summing(seen: Seen) -> kep.Endpoint[Pair, int]:
-    async def add(request: Pair) -> int:
-        seen.requests.append(request)
-        seen.request_ids.append(kep.request_id())
-        seen.clients.append(kep.client())
-        seen.transports.append(kep.transport())
-        seen.remaining.append(kep.remaining())
-        return request.a + request.b
-
-    return add
-
-
-def raising(exc: Exception) -> kep.Endpoint[Pair, int]:
-    async def fail(request: Pair) -> int:
-        raise exc
-
-    return fail
-
-
-async def post(app: FastAPI, content: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
-    async with asgi_client(app, raise_app_exceptions=False) as client:
-        return await client.post("/sum", content=content, headers=headers)
+from support.endpoints import raising
+from support.sum_route import Pair, PairBody, Seen, SumReply, asgi_client, make_app, post, summing
 
 
 async def test_a_good_request_is_answered_with_the_encoded_response() -> None:
@@ -133,100 +97,6 @@ async def test_a_custom_error_encoder_decides_the_answer() -> None:
 
     assert (response.status_code, response.json()) == (418, {"error": "teapot: Unavailable"})
     assert response.headers["x-why"] == "tea"
-
-
-async def test_a_request_id_is_made_when_absent_and_echoed() -> None:
-    seen = Seen()
-
-    response = await post(make_app(summing(seen)), b'{"a": 1, "b": 2}')
-
-    rid = response.headers["x-request-id"]
-    assert len(rid) == 32
-    assert seen.request_ids == [rid]
-
-
-async def test_a_given_request_id_reaches_the_endpoint_and_is_echoed() -> None:
-    seen = Seen()
-
-    response = await post(make_app(summing(seen)), b'{"a": 1, "b": 2}', {"x-request-id": "req-123"})
-
-    assert response.headers["x-request-id"] == "req-123"
-    assert seen.request_ids == ["req-123"]
-
-
-async def test_an_unsafe_request_id_is_replaced() -> None:
-    seen = Seen()
-
-    response = await post(make_app(summing(seen)), b'{"a": 1, "b": 2}', {"x-request-id": "x" * 500})
-
-    assert response.headers["x-request-id"] != "x" * 500
-    assert seen.request_ids == [response.headers["x-request-id"]]
-
-
-async def test_error_answers_echo_the_request_id_too() -> None:
-    response = await post(make_app(summing(Seen())), b"{", {"x-request-id": "req-err"})
-
-    assert response.status_code == 400
-    assert response.headers["x-request-id"] == "req-err"
-
-
-@pytest.mark.parametrize(
-    ("headers", "client"),
-    [({}, "127.0.0.1"), ({"x-api-key": "team-blue"}, "127.0.0.1"), ({"x-forwarded-for": "10.9.9.9"}, "127.0.0.1")],
-)
-async def test_the_client_key_is_the_peer_host_whatever_the_headers_claim(headers: dict[str, str], client: str) -> None:
-    seen = Seen()
-
-    await post(make_app(summing(seen)), b'{"a": 1, "b": 2}', headers)
-
-    assert seen.clients == [client]
-
-
-async def test_without_a_timeout_the_endpoint_has_no_deadline() -> None:
-    seen = Seen()
-
-    await post(make_app(summing(seen)), b'{"a": 1, "b": 2}')
-
-    assert seen.remaining == [None]
-
-
-async def test_the_timeout_becomes_the_endpoints_deadline() -> None:
-    seen = Seen()
-
-    await post(make_app(summing(seen), timeout=30.0), b'{"a": 1, "b": 2}')
-
-    [left] = seen.remaining
-    assert left is not None
-    assert 0 < left <= 30.0
-
-
-async def test_a_passed_deadline_cancels_the_endpoint_and_answers_504() -> None:
-    started = asyncio.Event()
-    cancelled = asyncio.Event()
-
-    async def hang(request: Pair) -> int:
-        started.set()
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-        return 0
-
-    response = await post(make_app(hang, timeout=0.0), b'{"a": 1, "b": 2}', {"x-request-id": "slow"})
-
-    assert (response.status_code, response.json()) == (504, {"error": "deadline exceeded (request id slow)"})
-    assert response.headers["x-request-id"] == "slow"
-    assert started.is_set()
-    assert cancelled.is_set()
-
-
-async def test_a_timeout_error_of_the_endpoint_itself_is_not_a_deadline() -> None:
-    response = await post(
-        make_app(raising(TimeoutError("socket")), timeout=30.0), b'{"a": 1, "b": 2}', {"x-request-id": "r"}
-    )
-
-    assert (response.status_code, response.json()) == (500, {"error": "internal error (request id r)"})
 
 
 async def test_a_get_route_with_no_body_decodes_none() -> None:
