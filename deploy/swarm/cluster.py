@@ -2,12 +2,8 @@
 of its own, deploy/swarm/nodes.py) joined into one swarm, a local registry (Debian's docker-registry) beside each
 engine, and the project's stack deployed with `docker stack deploy` from deploy/swarm/docker-stack.yml.
 
-Images: engine 1 builds them as `make up MODE=docker` does (scripts/debian-images.sh for the Python base, Consul and
-Prometheus; compose's own build of add and trim), tags them `127.0.0.1:5000/...` and pushes them to its registry.
-The three registries share one storage folder, and each listens on its engine's own loopback: one image name
-(`127.0.0.1:5000/gokit/trimsvc:TAG`) is pulled by every engine through a registry, with no `--insecure-registry`
-flag (Docker trusts a loopback registry without TLS), as a registry on each real host in front of shared storage
-would be. Every docker client call that reaches a registry runs in engine 1's namespace.
+Images and registries: deploy/swarm/registry.py. Every docker client call that reaches a registry runs in engine
+1's namespace, where `127.0.0.1:5000` is its registry.
 
 State (what runs, the registries' PIDs) lives in `.run/swarm/`; the engines' data roots in `.tools/dockerd/`.
 """
@@ -18,7 +14,6 @@ import concurrent.futures
 import dataclasses
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -26,29 +21,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from deploy.local.kitstack import docker as kitdocker
-from deploy.local.kitstack import procs
-from deploy.local.kitstack.state import Proc
 from deploy.local.kitstack.tools import Tools
 
-from . import nodes
+from . import nodes, registry
 from .nodes import EDGE, ENGINES, LOAD, Node
+from .registry import DOCKER, REGISTRY, SwarmError
 from .stack import EDGE_LABEL, STACK
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_NAME = nodes.PREFIX
-REGISTRY = "127.0.0.1:5000"
-DOCKER = shutil.which("docker", path="/usr/bin") or "docker"  # Debian's 20.10 CLI: a newer one may want buildx
 PORTS = {
     "STACK_ADD_HTTP_PORT": 8080,
     "STACK_ADD_GRPC_PORT": 8081,
     "STACK_CONSUL_PORT": 8500,
     "STACK_PROMETHEUS_PORT": 9090,
 }
-
-
-class SwarmError(RuntimeError):
-    """A step of the swarm bed failed; the message says which and what it printed."""
 
 
 @dataclasses.dataclass
@@ -95,85 +82,6 @@ class Swarm:
         if done.returncode != 0:
             raise SwarmError(f"docker {' '.join(args)} on {node.name} failed: {(done.stderr or done.stdout).strip()}")
         return done.stdout
-
-    # ---- registries ------------------------------------------------------------------------------------------
-    def _records(self) -> list[Proc]:
-        try:
-            return [Proc.from_json(p) for p in json.loads((self.run_dir / "procs.json").read_text())]
-        except FileNotFoundError:
-            return []
-
-    def _save(self, records: Sequence[Proc]) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "procs.json").write_text(json.dumps([dataclasses.asdict(r) for r in records], indent=1))
-
-    def registry_config(self) -> Path:
-        storage = self.root / ".tools" / f"{nodes.PREFIX}-registry"
-        storage.mkdir(parents=True, exist_ok=True)
-        config = self.run_dir / "registry.yml"
-        config.parent.mkdir(parents=True, exist_ok=True)
-        config.write_text(
-            "version: 0.1\nlog:\n  level: warn\n"
-            f"storage:\n  filesystem:\n    rootdirectory: {storage}\n"
-            f"http:\n  addr: {REGISTRY}\n"
-        )
-        return config
-
-    def start_registries(self) -> None:
-        registry = shutil.which("docker-registry")
-        if registry is None:
-            raise SwarmError("docker-registry is missing: run `make docker-tools` (scripts/install-docker.sh)")
-        config, records = self.registry_config(), self._records()
-        for node in ENGINES:
-            name = f"registry-{node.name}"
-            if any(r.name == name and procs.is_ours(r) for r in records):
-                continue
-            argv = nodes.nsenter(node, [registry, "serve", str(config)])
-            record, popen = procs.spawn(name, argv, env=dict(self.env), log=self.run_dir / f"{name}.log",
-                                        cwd=self.root, ports={}, health="")  # fmt: skip
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and popen.poll() is None:
-                found = procs.identity(popen.pid)
-                if found is not None and found.argv == tuple(argv[3:]):
-                    break
-                time.sleep(0.02)
-            if popen.poll() is not None:
-                raise SwarmError(f"{name} exited at once: {procs.tail(Path(record.log), 10)}")
-            records = [*(r for r in records if r.name != name), dataclasses.replace(record, argv=tuple(argv[3:]))]
-            self._save(records)
-
-    def stop_registries(self) -> None:
-        procs.stop(self._records(), timeout=5)
-        self._save([])
-
-    # ---- images ----------------------------------------------------------------------------------------------
-    def images(self) -> dict[str, str]:
-        """Builds the images on engine 1 (each step skips what exists), pushes them to the registry; returns the
-        variables the stack file reads (the images' names, git's tag)."""
-        env = self.engine_env(EDGE)
-        done = subprocess.run(["bash", str(self.root / "scripts" / "debian-images.sh")], env=env, cwd=self.root,
-                              capture_output=True, text=True, timeout=1800, check=False)  # fmt: skip
-        if done.returncode != 0:
-            raise SwarmError(f"scripts/debian-images.sh failed: {done.stderr[-2000:]}")
-        found = dict(line.split("=", 1) for line in done.stdout.split())
-        kitdocker.trust_machine_cas(self.root)
-        cenv = kitdocker.compose_env(self.root, {**env, **found, "COMPOSE_PROFILES": ""})
-        compose = [DOCKER, "compose", "-f", str(self.root / "deploy" / "docker-compose.yml"), "build", "trim", "add"]
-        built = subprocess.run(nodes.nsenter(EDGE, compose), env=cenv, cwd=self.root, capture_output=True, text=True,
-                               timeout=1800, check=False)  # fmt: skip
-        if built.returncode != 0:
-            raise SwarmError(f"compose build failed: {built.stderr[-3000:]}")
-        tag = cenv["STACK_IMAGE_TAG"]
-        names = [
-            found["STACK_CONSUL_IMAGE"],
-            found["STACK_PROMETHEUS_IMAGE"],
-            f"gokit/trimsvc:{tag}",
-            f"gokit/addsvc:{tag}",
-        ]
-        for name in names:
-            self.docker(EDGE, "tag", name, f"{REGISTRY}/{name}")
-            self.docker(EDGE, "push", f"{REGISTRY}/{name}", inside=True, timeout=600)
-        return {**found, "STACK_IMAGE_TAG": tag, "SWARM_REGISTRY": REGISTRY, "STACK_TRACES_EXPORTER": "none"}
 
     # ---- the swarm -------------------------------------------------------------------------------------------
     def node_ids(self) -> dict[str, str]:
@@ -264,10 +172,10 @@ class Swarm:
         for node, done in zip(ENGINES, started, strict=True):
             if done.returncode != 0:
                 raise SwarmError(f"dockerd on {node.name} did not start: {done.stderr[-2000:]}")
-        self.start_registries()
+        registry.start(self)
         step("network, 3 engines, 3 registries", began)
         began = time.monotonic()
-        variables = self.images()
+        variables = registry.build_and_push(self)
         step("images built on engine 1 and pushed", began)
         began = time.monotonic()
         self.form()
@@ -285,14 +193,31 @@ class Swarm:
             if self.dockerd("status", node, timeout=30).returncode != 0:
                 continue
             if node is EDGE:
-                subprocess.run([DOCKER, "stack", "rm", STACK_NAME], env=self.engine_env(node), capture_output=True,
-                               timeout=120, check=False)  # fmt: skip
+                self._remove_stack()
             subprocess.run([DOCKER, "swarm", "leave", "--force"], env=self.engine_env(node), capture_output=True,
                            timeout=120, check=False)  # fmt: skip
         with concurrent.futures.ThreadPoolExecutor(len(ENGINES)) as pool:
             list(pool.map(lambda n: self.dockerd("stop", n), ENGINES))
-        self.stop_registries()
+        registry.stop(self)
         nodes.destroy()
+
+    def _remove_stack(self) -> None:
+        """`docker stack rm`, then (once its containers are gone) its volumes, which `stack rm` keeps: engine 1's
+        data root may be the container test's, and is left as it was found."""
+        env, label = self.engine_env(EDGE), f"label=com.docker.stack.namespace={STACK_NAME}"
+
+        def listed(*args: str) -> list[str]:
+            done = subprocess.run([DOCKER, *args, "--filter", label, "-q"], env=env, capture_output=True, text=True,
+                                  timeout=60, check=False)  # fmt: skip
+            return done.stdout.split()
+
+        subprocess.run([DOCKER, "stack", "rm", STACK_NAME], env=env, capture_output=True, timeout=120, check=False)
+        deadline = time.monotonic() + 60  # the services' stop grace is 15 s
+        while listed("ps", "-a") and time.monotonic() < deadline:
+            time.sleep(1)
+        volumes = listed("volume", "ls")
+        if volumes:
+            subprocess.run([DOCKER, "volume", "rm", *volumes], env=env, capture_output=True, timeout=60, check=False)
 
     def summary(self) -> str:
         lines = [f"{n.netns:22} {n.address:13} engine {self.socket(n)}" for n in ENGINES]

@@ -11,8 +11,9 @@ container test: on this shared 2-core machine at load 15-40 a live trim can take
 while a replacement container starts, which measures the machine, not the drain.
 
 Cost: engine 1 reuses the container test's stopped engine (its data root holds the images that test built for this
-same checkout), so only pushes and pulls remain: about 2 minutes in all on this machine (about 5 with nothing
-built). Needs root, dockerd, slirp4netns, mmdebstrap and docker-registry (scripts/install-docker.sh; .ci/run).
+same checkout; .ci/run runs that test first), so pushes, pulls, the deploy and the drain remain: 92 s at load 6-8
+on this 2-core machine. With engine 1's own cached images and an empty registry 159 s; with nothing built about 5
+minutes. Needs root, dockerd, slirp4netns, mmdebstrap and docker-registry (scripts/install-docker.sh; .ci/run).
 """
 
 from __future__ import annotations
