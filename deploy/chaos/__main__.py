@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deploy.chaos.scenarios import SCENARIOS, Outcome, Target, run, run_slow, table
+from deploy.chaos import overload
+from deploy.chaos.scenarios import BODY, SCENARIOS, Outcome, Target, run, run_slow, table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +63,9 @@ async def main() -> None:
     for hedge in ("auto", "off"):
         print(f"chaos: one trim slowed to 200 ms, hedging {hedge} ...", file=sys.stderr, flush=True)
         outcomes.append(await run_slow(target, hedge))
-    print(table(outcomes))
+    print("chaos: overload, 64 then 256 connections ...", file=sys.stderr, flush=True)
+    overloaded = await overload.rows(target.add_url, BODY)
+    print(table(outcomes, overloaded))
 
 
 if __name__ == "__main__":

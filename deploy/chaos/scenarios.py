@@ -151,7 +151,7 @@ async def run_slow(target: Target, hedge: str) -> Outcome:
 HEADER = ["scenario", "requests", "failed", "p50 ms", "p99 ms", "retries", "hedges", "shed", "notes"]
 
 
-def table(outcomes: Sequence[Outcome]) -> str:
-    """The outcomes as a Markdown table."""
-    rows = [HEADER, ["---"] * len(HEADER), *(o.row() for o in outcomes)]
+def table(outcomes: Sequence[Outcome], extra: Sequence[Sequence[str]] = ()) -> str:
+    """The outcomes, then `extra` rows of the same columns, as a Markdown table."""
+    rows = [HEADER, ["---"] * len(HEADER), *(o.row() for o in outcomes), *extra]
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)

@@ -75,8 +75,13 @@ def test_overload_is_shed_at_once_with_retry_after_and_no_client_times_out(tmp_p
             body = json.dumps({"a": "a b", "b": "c"}).encode()
             url = f"{add.http_url}/concat"
             # First the load that already keeps add busy, as a service sees before an overload comes.
-            saturated = await overload(url, body=body, connections=CONNECTIONS // 4, seconds=4.0, answer_within=30.0)
-            http = overload(url, body=body, connections=CONNECTIONS, seconds=6.0, answer_within=30.0)
+            gauges = f"{add.http_url}/metrics"  # sampled during each load, and printed
+            saturated = await overload(
+                url, body=body, connections=CONNECTIONS // 4, seconds=4.0, answer_within=30.0, metrics_url=gauges
+            )
+            http = overload(
+                url, body=body, connections=CONNECTIONS, seconds=6.0, answer_within=30.0, metrics_url=gauges
+            )
             overloaded, grpc_seen = await asyncio.gather(http, grpc_load(add.grpc_address, 6.0))
             return saturated, overloaded, grpc_seen
 

@@ -99,3 +99,13 @@ def test_declaring_twice_on_one_registry_is_refused() -> None:
 
     with pytest.raises(ValueError, match="Duplicated timeseries"):
         Metrics(registry, service="add")
+
+
+def test_a_request_shed_at_a_transports_gate_is_counted_as_the_endpoint_would_count_it() -> None:
+    registry = CollectorRegistry()
+    metrics = Metrics(registry, service="add")
+    metrics.shed_counter("Sum", transport="http")()
+    labels = {"service": "add", "method": "Sum"}
+    assert registry.get_sample_value("kit_shed_total", labels) == 1
+    requests = registry.get_sample_value("kit_requests_total", {**labels, "transport": "http", "outcome": "overloaded"})
+    assert requests == 1

@@ -21,3 +21,21 @@ async def test_a_blocked_loop_shows_at_least_the_time_it_was_blocked() -> None:
 
 def test_read_outside_a_loop_it_is_zero() -> None:
     assert LoopLag().seconds() == 0.0
+
+
+async def test_the_lag_grows_while_a_callback_still_holds_the_loop() -> None:
+    # uvloop's clock stands still within one loop iteration: read from a clock that moves, a burst of requests
+    # taken in by one iteration sees the lag it is causing before the iteration ends.
+    lag = LoopLag(interval=0.005)
+    lag.seconds()
+    await asyncio.sleep(0.02)
+    seen: list[float] = []
+
+    def busy() -> None:
+        time.sleep(0.05)
+        seen.append(lag.seconds())
+
+    asyncio.get_running_loop().call_soon(busy)
+    await asyncio.sleep(0)
+    assert seen and seen[0] >= 0.04
+    lag.stop()

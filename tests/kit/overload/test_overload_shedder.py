@@ -163,3 +163,37 @@ async def test_only_completed_requests_teach_the_limit() -> None:
             await asyncio.gather(shedding(shedder)(refusing)(1), shedding(shedder)(refusing)(2))
     assert shedder.limit() > 2  # a business answer is work done like any other
     assert shedder.in_flight == 0
+
+
+def test_after_the_loop_was_behind_the_limit_holds_for_the_cool_off() -> None:
+    # A burst arrives while the loop still keeps up, but it was behind a moment ago: the limit holds it back
+    # instead of letting every request of the burst in.
+    shedder, lag, clock = make(initial_limit=10, cool_off=1.0)
+    lag.seconds = 0.2
+    assert not shedder.should_shed()  # behind, but nothing in flight yet
+    lag.seconds = 0.0
+    clock.advance(0.5)
+    shedder.in_flight = 10
+    assert shedder.should_shed()
+    shedder.in_flight = 9
+    assert not shedder.should_shed()
+    clock.advance(1.1)  # since the last shed
+    shedder.in_flight = 50
+    assert not shedder.should_shed()
+
+
+def test_a_limit_met_while_the_loop_keeps_up_grows_at_once() -> None:
+    shedder, _, clock = make(initial_limit=16)
+    interval(shedder, clock, in_flight=16, seconds=0.02)  # the peak reached the limit, no lag
+    assert shedder.limit() == 20  # 16 + sqrt(16), not smoothed
+
+
+def test_the_gate_admits_or_answers_with_the_error_to_send() -> None:
+    shedder, lag, _ = make(initial_limit=1, retry_after=3.0)
+    shed: list[int] = []
+    gate = shedder.gate(lambda: shed.append(1))
+    assert gate() is None
+    lag.seconds, shedder.in_flight = 0.2, 1
+    refusal = gate()
+    assert isinstance(refusal, Overloaded) and refusal.retry_after == 3.0
+    assert shed == [1]

@@ -84,6 +84,8 @@ def build(
         timeout=cfg.request_timeout,
         tracer=tracer,
         rejected=rejected,
+        # Over HTTP the same shedder first refuses at the gate, before a byte of the request is read.
+        shed=lambda method: shedder.gate(metrics.shed_counter(method, transport="http")),
     )
     grpc_handlers = grpc_transport.handlers(endpoints, timeout=cfg.request_timeout, tracer=tracer, rejected=rejected)
     return Onion(endpoints, app, grpc_handlers)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from fastapi import FastAPI
 
-from kit.errors import Unavailable
-from kit.transport.http.fast import KitApp
+from kit.errors import Overloaded, Unavailable
+from kit.transport.http.fast import SHED, KitApp, shed_gate
 from support.sum_route import Pair, make_app
 
 Message = dict[str, Any]
@@ -119,3 +120,30 @@ async def test_a_plain_fastapi_app_still_gets_the_route() -> None:
     sent = await call(plain, "POST", "/sum", [body(b'{"a": 2, "b": 3}')], [])
 
     assert (sent[0]["status"], sent[1]["body"]) == (200, b'{"v":5}')
+
+
+async def test_a_shed_request_is_answered_at_the_gate_without_being_read() -> None:
+    refusals: list[Overloaded | None] = [Overloaded(retry_after=2.0), None]
+    app = make_app(add)
+    handler = shed_gate(app.kit_routes[("POST", "/sum")], lambda: refusals.pop(0))
+    scope: dict[str, Any] = {"type": "http", "method": "POST", "path": "/sum", "headers": []}
+    received: list[str] = []
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        received.append("body")
+        return body(b'{"a": 1, "b": 2}')
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await handler(scope, receive, send)
+
+    assert not received  # not a byte of the body was read
+    assert scope[SHED] is True
+    head = dict(sent[0]["headers"])
+    assert (sent[0]["status"], head[b"retry-after"], head[b"kit-error"]) == (503, b"2", b"overloaded")
+    assert orjson.loads(sent[1]["body"]) == {"error": "service unavailable: overloaded, try again shortly"}
+
+    admitted = await call(handler, "POST", "/sum", [body(b'{"a": 1, "b": 2}')], [])
+    assert (admitted[0]["status"], admitted[1]["body"]) == (200, b'{"v":3}')

@@ -15,6 +15,7 @@ import pytest
 
 from kit.run import HttpServer
 from kit.transport.http import HttpLimits
+from kit.transport.http.fast import SHED
 
 SMALL = HttpLimits(
     max_header_bytes=2048,
@@ -154,3 +155,40 @@ async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(trusted: tupl
     async with serving(trusted_proxies=trusted) as s, httpx.AsyncClient() as http:
         response = await http.get(s.url + "/", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.json()["client"] == client
+
+
+async def shedding_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Sheds /shed as the kit's gate does (marks the scope, answers 503); echoes the rest."""
+    if scope["path"] == "/shed":
+        scope[SHED] = True
+        await send({"type": "http.response.start", "status": 503, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await echo_app(scope, receive, send)
+
+
+async def test_a_connection_whose_request_was_shed_is_not_read_for_the_pause_while_others_are_served() -> None:
+    server = HttpServer(shedding_app, limits=dataclasses.replace(SMALL, shed_pause=2.0, keepalive_timeout=30.0))
+    task = asyncio.create_task(server.serve())
+    order: list[str] = []
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        # The shed request and the next one go out together, as a client that ignores Retry-After sends them.
+        writer.write(b"POST /shed HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 503")
+        writer.write(b"POST /again HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+
+        async def paused() -> None:
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            order.append("paused connection answered")
+
+        waiting = asyncio.create_task(paused())
+        await ok(f"http://127.0.0.1:{server.port}")  # a fresh connection meanwhile
+        order.append("other connection answered")
+        await waiting
+        writer.close()
+    finally:
+        server.stop(force=True)
+        await asyncio.wait_for(task, 10)
+    assert order == ["other connection answered", "paused connection answered"]

@@ -12,7 +12,7 @@ from time import perf_counter
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from kit.endpoint import Endpoint, Req, Resp, transport
-from kit.errors import outcome
+from kit.errors import Overloaded, outcome
 from kit.metrics.families import DEFAULT_BUCKETS, declare
 
 OK = "ok"
@@ -173,12 +173,18 @@ class Metrics:
         """A business counter on the same registry (e.g. addsvc's integers summed); each name only once."""
         return Counter(name, documentation, tuple(labels), registry=self.registry)
 
-    def shed_counter(self, method: str) -> Callable[[], None]:
-        """A function to call for each request of `method` shed because the service was overloaded."""
+    def shed_counter(self, method: str, *, transport: str | None = None) -> Callable[[], None]:
+        """A function to call for each request of `method` shed because the service was overloaded. With
+        `transport`, for a request shed before it reached the endpoint (a transport's early gate): it is also
+        counted in `kit_requests_total`, as the endpoint middleware counts the requests it sees."""
         child = self.families.shed.labels(self.service, method)
+        if transport is None:
+            return child.inc
+        request = self.families.requests.labels(self.service, method, transport, outcome(Overloaded()))
 
         def increment() -> None:
             child.inc()
+            request.inc()
 
         return increment
 

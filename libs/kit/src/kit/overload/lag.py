@@ -3,12 +3,18 @@
 An asyncio server has no queue of its own that a request waits in: requests that have arrived wait in the event
 loop, behind every other ready callback. A timer that fires every `interval` seconds and notes how late it ran
 measures that wait directly. Each tick costs one timer callback.
+
+While the tick waits, its lateness is read from `time.monotonic()`, not from the loop's clock: uvloop's clock is
+read once per loop iteration, so a burst of requests arriving in one iteration would see no lag until the whole
+burst had been taken in. Measured with a clock that moves, the lag grows while the burst is being read, and the
+shedder sees it before the burst is all admitted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 
 class LoopLag:
@@ -18,6 +24,7 @@ class LoopLag:
         self._interval = interval
         self._loop: asyncio.AbstractEventLoop | None = None
         self._due = 0.0
+        self._due_now = 0.0
         self._lag = 0.0
         self._handle: asyncio.TimerHandle | None = None
 
@@ -29,7 +36,7 @@ class LoopLag:
             with contextlib.suppress(RuntimeError):
                 self._start()
             return self._lag
-        return max(self._lag, loop.time() - self._due)
+        return max(self._lag, time.monotonic() - self._due_now)
 
     def stop(self) -> None:
         """Stops sampling (it starts again on the next `seconds()`)."""
@@ -46,6 +53,7 @@ class LoopLag:
     def _schedule(self) -> None:
         assert self._loop is not None
         self._due = self._loop.time() + self._interval
+        self._due_now = time.monotonic() + self._interval
         self._handle = self._loop.call_at(self._due, self._tick)
 
     def _tick(self) -> None:

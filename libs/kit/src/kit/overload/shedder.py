@@ -3,17 +3,21 @@
 
 A request is shed when both hold:
 - the service is overloaded: its event loop runs more than `lag` seconds behind (ready work waits: an asyncio
-  server has no queue of its own, its requests wait in the loop), or it shed a request less than `cool_off`
-  seconds ago (so one quiet tick does not let a burst back in). This is go-zero's gate, with the loop's lag in
-  the place of the CPU load;
+  server has no queue of its own, its requests wait in the loop), or did, or shed a request, less than `cool_off`
+  seconds ago. This is go-zero's gate, with the loop's lag in the place of the CPU load. The cool-off matters most
+  when a burst arrives: the work a request brings is mostly paid after it is admitted (when its answers from
+  dependencies come back), so a burst taken in while the loop still keeps up would all be admitted, and make the
+  loop fall behind a moment later;
 - it already has `limit()` requests in flight. The limit is learned as Netflix's gradient limit learns it: every
   `interval` seconds, from the average duration of the requests completed in it (short) and a slow average of
   those (long), `limit = limit x clamp(tolerance x long / short, 0.5, 1) + sqrt(limit)`, smoothed. While
   durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
   they pass it, it shrinks (at most by half) until they come back. A limit that requests in flight do not reach
-  does not grow, and while the loop is not behind, longer durations are a dependency's, not this queue's: they do
-  not shrink it.
-An instance that is not behind never sheds, however many requests wait on a slow dependency.
+  does not grow; one they met while the loop kept up grows at once, unsmoothed (the limit refused them, not the
+  server); and while the loop is not behind, longer durations are a dependency's, not this queue's: they do not
+  shrink it.
+An instance whose loop has not been behind for `cool_off` seconds never sheds, however many requests wait on a slow
+dependency.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kit.errors import Overloaded
 from kit.overload.lag import LoopLag
 
 
@@ -31,9 +36,9 @@ class ShedConfig:
     """The knobs of a `Shedder` (and what `<SERVICE>_SHED_*` variables set)."""
 
     enabled: bool = True
-    lag: float = 0.05
+    lag: float = 0.01
     cool_off: float = 1.0
-    tolerance: float = 2.0
+    tolerance: float = 1.5
     initial_limit: int = 64
     min_limit: int = 4
     max_limit: int = 2000
@@ -62,7 +67,7 @@ class Shedder:
         self._peak = 0
         self._lagged = False
         self._next_update = clock() + cfg.interval
-        self._shed_at = -math.inf
+        self._overloaded_at = -math.inf
         self.in_flight = 0
 
     @classmethod
@@ -80,18 +85,35 @@ class Shedder:
         return self._limit
 
     def overloaded(self) -> bool:
-        """True while the loop runs behind, or for `cool_off` seconds after a request was shed."""
-        behind = self._lag() > self.cfg.lag
-        self._lagged = self._lagged or behind
-        return behind or self._clock() - self._shed_at < self.cfg.cool_off
+        """True while the loop runs behind, and for `cool_off` seconds after it last did or a request was shed."""
+        now = self._clock()
+        if self._lag() > self.cfg.lag:
+            self._lagged = True
+            self._overloaded_at = now
+            return True
+        return now - self._overloaded_at < self.cfg.cool_off
 
     def should_shed(self) -> bool:
         """Whether to shed the request at hand (and remember that it was, for the cool-off)."""
         overloaded = self.overloaded()  # read even when disabled: keeps the lag measured and exported
         if not self.cfg.enabled or not overloaded or self.in_flight < self._limit:
             return False
-        self._shed_at = self._clock()
+        self._overloaded_at = self._clock()
         return True
+
+    def gate(self, on_shed: Callable[[], None] = lambda: None) -> Callable[[], Overloaded | None]:
+        """The same decision as a transport's early gate (`kit.transport.http.Shed`): `None` admits the request, an
+        `Overloaded` error sheds it (`on_shed` is called, a metric). Admitted requests are counted in and out by the
+        `shedding` middleware behind it, which shares this shedder."""
+        refusal = Overloaded(retry_after=self.cfg.retry_after)
+
+        def shed() -> Overloaded | None:
+            if not self.should_shed():
+                return None
+            on_shed()
+            return refusal
+
+        return shed
 
     def admitted(self) -> float:
         """Counts a request in; returns its start time for `done`."""
@@ -123,10 +145,16 @@ class Shedder:
         self._long = long
         if peak < self._limit / 2:  # requests in flight did not need the limit: it says nothing about it
             return
-        gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if lagged and short > 0 else 1.0
-        estimate = self._limit * gradient + math.sqrt(self._limit)
-        smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
-        self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), smoothed))
+        if lagged and short > 0:
+            gradient = max(0.5, min(1.0, cfg.tolerance * long / short))
+            estimate = self._limit * gradient + math.sqrt(self._limit)
+            limit = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
+        elif peak >= self._limit:
+            # Requests met the limit while the loop kept up: the limit, not the server, refused them. Grow at once.
+            limit = self._limit + math.sqrt(self._limit)
+        else:
+            limit = (1 - cfg.smoothing) * self._limit + cfg.smoothing * (self._limit + math.sqrt(self._limit))
+        self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), limit))
 
 
 __all__ = ["ShedConfig", "Shedder"]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, StrictStr
 from addsvc.endpoints import ConcatRequest, ConcatResponse, Set, SumRequest, SumResponse
 from addsvc.service import DEFAULT_MAX_CONCAT_LENGTH, ResultTooLong
 from kit.endpoint import INT64_MAX, Rejected
-from kit.transport.http import Int64, add_health_route, add_metrics_route, add_route, model_decoder, new_app
+from kit.transport.http import Int64, Shed, add_health_route, add_metrics_route, add_route, model_decoder, new_app
 
 
 class SumBody(BaseModel):
@@ -64,9 +64,11 @@ def make_app(
     version: str = "0.1.0",
     tracer: Tracer | None = None,
     rejected: Callable[[str], Rejected] | None = None,
+    shed: Callable[[str], Shed] | None = None,
 ) -> FastAPI:
     """The HTTP API of add: /sum, /concat, /health, /metrics, /docs, /openapi.json. `rejected` records, per
-    method, the requests refused while decoding."""
+    method, the requests refused while decoding; `shed` gives, per method, the gate that sheds a request before it
+    is read."""
     app = new_app(
         title="add",
         version=version,
@@ -88,6 +90,7 @@ def make_app(
         operation_id="sum",
         tracer=tracer,
         on_rejected=rejected("Sum") if rejected else None,
+        shed=shed("Sum") if shed else None,
     )
     add_route(
         app,
@@ -105,6 +108,7 @@ def make_app(
         operation_id="concat",
         tracer=tracer,
         on_rejected=rejected("Concat") if rejected else None,
+        shed=shed("Concat") if shed else None,
     )
     add_health_route(app, is_serving)
     add_metrics_route(app, registry)

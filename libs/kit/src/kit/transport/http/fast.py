@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI
 
-from kit.errors import InvalidArgument, mark_logged
+from kit.errors import InvalidArgument, Overloaded, mark_logged
 from kit.transport.http.body import collect_body
 from kit.transport.http.error_encoder import default_error_encoder
 
@@ -33,6 +33,13 @@ Respond = Callable[[Mapping[str, str], str | None, ReadBody], Awaitable[Answer]]
 """A route's handler, whichever way the request came: the request's headers (lower-case names), the peer's host
 and a function reading the body up to a limit; gives the status, the JSON body and the headers to answer with."""
 
+Shed = Callable[[], Overloaded | None]
+"""Asked for each request of a kit route before anything is read of it: `None` admits the request; an `Overloaded`
+sheds it at once, answered as that error is (503 with `Retry-After`), for the least work a request can cost."""
+
+SHED = "kit.shed"
+"""The ASGI scope key set on a request shed at the gate, for the server to read (`kit.transport.http.wire`)."""
+
 _JSON = (b"content-type", b"application/json")
 
 
@@ -43,9 +50,10 @@ class KitApp(FastAPI):
         super().__init__(**kwargs)
         self.kit_routes: dict[tuple[str, str], AsgiHandler] = {}
 
-    def add_kit_route(self, method: str, path: str, respond: Respond) -> None:
-        """Answers `method path` with `respond` straight from ASGI."""
-        self.kit_routes[(method, path)] = asgi_handler(respond)
+    def add_kit_route(self, method: str, path: str, respond: Respond, *, shed: Shed | None = None) -> None:
+        """Answers `method path` with `respond` straight from ASGI; with `shed`, behind that gate."""
+        handler = asgi_handler(respond)
+        self.kit_routes[(method, path)] = handler if shed is None else shed_gate(handler, shed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -81,6 +89,26 @@ def asgi_handler(respond: Respond) -> AsgiHandler:
     return handle
 
 
+def shed_gate(handler: AsgiHandler, shed: Shed) -> AsgiHandler:
+    """`handler` behind `shed`: a shed request is answered before its headers are looked at or its body read, and
+    marked in its scope (`SHED`) so that the server can hold back the connection's next request."""
+    encoded: dict[float, tuple[int, bytes, Mapping[str, str]]] = {}
+
+    async def gate(scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = shed()
+        if refusal is None:
+            await handler(scope, receive, send)
+            return
+        scope[SHED] = True
+        answer = encoded.get(refusal.retry_after)
+        if answer is None:
+            status, body, headers = default_error_encoder(refusal)
+            answer = encoded[refusal.retry_after] = (status, orjson.dumps(body), headers)
+        await _answer(send, *answer)
+
+    return gate
+
+
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
     while True:
         message = await receive()
@@ -101,4 +129,4 @@ async def _answer(send: Send, status: int, content: bytes, headers: Mapping[str,
     await send({"type": "http.response.body", "body": content})
 
 
-__all__ = ["Answer", "AsgiHandler", "KitApp", "ReadBody", "Respond", "asgi_handler"]
+__all__ = ["SHED", "Answer", "AsgiHandler", "KitApp", "ReadBody", "Respond", "Shed", "asgi_handler", "shed_gate"]

@@ -22,7 +22,7 @@ from kit.transport.deadline import call_within_deadline
 from kit.transport.http.body import JSON_MEDIA_TYPE, parse_json, read_body
 from kit.transport.http.decode import DecodeRequest, EncodeResponse
 from kit.transport.http.error_encoder import ErrorEncoder, default_error_encoder
-from kit.transport.http.fast import Answer, KitApp, ReadBody, Respond
+from kit.transport.http.fast import Answer, KitApp, ReadBody, Respond, Shed
 from kit.transport.http.openapi import Refusals, error_responses, request_body_extra
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
@@ -57,6 +57,7 @@ def add_route(
     timeout: float | None = None,
     tracer: Tracer | None = None,
     on_rejected: Rejected | None = None,
+    shed: Shed | None = None,
 ) -> None:
     """Serves `endpoint` at `method path`.
 
@@ -75,6 +76,9 @@ def add_route(
 
     With a `tracer`, each request runs in a SERVER span `METHOD path` that continues the trace of the caller's
     `traceparent` header (see `kit.tracing.server_span`); without one, the route does no tracing work at all.
+
+    With `shed` (see `kit.transport.http.fast.Shed`), each request first passes that gate, before anything of it is
+    read; the endpoint's own middlewares may still shed it later (the gate is the cheap, early copy of that rule).
     """
     method = method.upper()
     allows_empty = method in _BODYLESS_METHODS
@@ -111,7 +115,7 @@ def add_route(
         return Response(content, status, dict(headers), JSON_MEDIA_TYPE)
 
     if isinstance(app, KitApp):
-        app.add_kit_route(method, path, answer)
+        app.add_kit_route(method, path, answer, shed=shed)
     documented = set(statuses) | ({504} if timeout is not None else set())
     slug = "_".join(part for part in path.replace("-", "_").split("/") if part and "{" not in part) or "root"
     app.router.add_api_route(

@@ -18,6 +18,8 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from kit.transport.http.fast import SHED
+
 
 @dataclass(frozen=True, slots=True)
 class HttpLimits:
@@ -37,6 +39,8 @@ class HttpLimits:
     """An open connection with no request in it, before the first or between two, is closed after this."""
     max_connections: int = 1000
     """Open connections; one past it is answered 503 and closed at once."""
+    shed_pause: float = 0.1
+    """After a request shed for overload, the connection's next request is left unread this long (0: not at all)."""
 
     @property
     def keepalive_seconds(self) -> int:
@@ -118,6 +122,19 @@ def limited_protocol(limits: HttpLimits, *, on_refused: OnRefused | None = None)
         def on_message_complete(self) -> None:
             self._disarm()
             super().on_message_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            shed = self.cycle is not None and self.cycle.scope.get(SHED, False)
+            if shed and limits.shed_pause > 0 and not self.transport.is_closing():
+                # A client that sends again at once, despite Retry-After, waits in its own socket buffer, where it
+                # costs this server nothing, instead of in the event loop ahead of the requests it admitted.
+                self.flow.pause_reading()
+                self.loop.call_later(limits.shed_pause, self._resume)
+
+        def _resume(self) -> None:
+            if not self.transport.is_closing():
+                self.flow.resume_reading()
 
         def _stop(self, status: int, message: str) -> None:
             self._refusal = (status, message)
