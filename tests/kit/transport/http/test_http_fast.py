@@ -3,6 +3,7 @@ would, and leaves everything else to FastAPI."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -125,6 +126,7 @@ async def test_a_plain_fastapi_app_still_gets_the_route() -> None:
 async def test_a_shed_request_is_answered_at_the_gate_without_being_read() -> None:
     refusals: list[Overloaded | None] = [Overloaded(retry_after=2.0), None]
     app = make_app(add)
+    assert isinstance(app, KitApp)
     handler = shed_gate(app.kit_routes[("POST", "/sum")], lambda: refusals.pop(0))
     scope: dict[str, Any] = {"type": "http", "method": "POST", "path": "/sum", "headers": []}
     received: list[str] = []
@@ -134,8 +136,8 @@ async def test_a_shed_request_is_answered_at_the_gate_without_being_read() -> No
         received.append("body")
         return body(b'{"a": 1, "b": 2}')
 
-    async def send(message: Message) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     await handler(scope, receive, send)
 
