@@ -143,7 +143,8 @@ async def test_the_middleware_sheds_at_once_with_retry_after_and_counts() -> Non
 
 
 async def test_only_completed_requests_teach_the_limit() -> None:
-    shedder, lag, clock = make(initial_limit=2, interval=0.1)
+    # The calls below run one after the other (nothing in them awaits): one in flight, within the headroom of 2.
+    shedder, lag, clock = make(initial_limit=2, interval=0.1, headroom=2.0)
     lag.seconds = 0.2
 
     async def failing(request: int) -> int:
@@ -182,10 +183,12 @@ def test_after_the_loop_was_behind_the_limit_holds_for_the_cool_off() -> None:
     assert not shedder.should_shed()
 
 
-def test_a_limit_met_while_the_loop_keeps_up_grows_at_once() -> None:
-    shedder, _, clock = make(initial_limit=16)
-    interval(shedder, clock, in_flight=16, seconds=0.02)  # the peak reached the limit, no lag
-    assert shedder.limit() == 20  # 16 + sqrt(16), not smoothed
+def test_the_limit_grows_only_while_requests_come_within_its_headroom() -> None:
+    shedder, _, clock = make(initial_limit=100, headroom=1.25)
+    interval(shedder, clock, in_flight=79, seconds=0.02)  # under 100 / 1.25: the limit was not needed
+    assert shedder.limit() == 100
+    interval(shedder, clock, in_flight=80, seconds=0.02)
+    assert shedder.limit() == 102  # smoothed: 0.8 x 100 + 0.2 x (100 + sqrt(100))
 
 
 def test_the_gate_admits_or_answers_with_the_error_to_send() -> None:

@@ -11,11 +11,11 @@ from kit.overload.shedder import ShedConfig
 DEFAULTS = ShedConfig()
 
 
-def _tolerance(name: str, env: Mapping[str, str]) -> float:
-    tolerance = e.seconds(name, DEFAULTS.tolerance, env=env)  # a positive number, read as seconds are
-    if tolerance < 1:
-        raise e.ConfigError(f"{name}={tolerance:g}: want a number of at least 1 (how much longer than usual)")
-    return tolerance
+def _factor(name: str, default: float, env: Mapping[str, str]) -> float:
+    factor = e.seconds(name, default, env=env)  # a positive number, read as seconds are
+    if factor < 1:
+        raise e.ConfigError(f"{name}={factor:g}: want a number of at least 1")
+    return factor
 
 
 def read_config(service: str, env: Mapping[str, str] | None = None) -> ShedConfig:
@@ -27,7 +27,8 @@ def read_config(service: str, env: Mapping[str, str] | None = None) -> ShedConfi
         enabled=e.flag(p, DEFAULTS.enabled, env=env),
         lag=e.seconds(f"{p}_LAG", DEFAULTS.lag, env=env),
         cool_off=e.seconds(f"{p}_COOL_OFF", DEFAULTS.cool_off, env=env, allow_zero=True),
-        tolerance=_tolerance(f"{p}_TOLERANCE", env),
+        tolerance=_factor(f"{p}_TOLERANCE", DEFAULTS.tolerance, env),
+        headroom=_factor(f"{p}_HEADROOM", DEFAULTS.headroom, env),
         initial_limit=e.integer(f"{p}_INITIAL_LIMIT", DEFAULTS.initial_limit, minimum=1, env=env),
         min_limit=e.integer(f"{p}_MIN_LIMIT", DEFAULTS.min_limit, minimum=1, env=env),
         max_limit=e.integer(f"{p}_MAX_LIMIT", DEFAULTS.max_limit, minimum=1, env=env),

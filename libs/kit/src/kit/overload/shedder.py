@@ -12,10 +12,9 @@ A request is shed when both hold:
   `interval` seconds, from the average duration of the requests completed in it (short) and a slow average of
   those (long), `limit = limit x clamp(tolerance x long / short, 0.5, 1) + sqrt(limit)`, smoothed. While
   durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
-  they pass it, it shrinks (at most by half) until they come back. A limit that requests in flight do not reach
-  does not grow; one they met while the loop kept up grows at once, unsmoothed (the limit refused them, not the
-  server); and while the loop is not behind, longer durations are a dependency's, not this queue's: they do not
-  shrink it.
+  they pass it, it shrinks (at most by half) until they come back. A limit that requests in flight do not come
+  within `headroom` of does not grow, so it stays near what the service was doing and holds a burst there; and
+  while the loop is not behind, longer durations are a dependency's, not this queue's: they do not shrink it.
 An instance whose loop has not been behind for `cool_off` seconds never sheds, however many requests wait on a slow
 dependency.
 """
@@ -36,9 +35,12 @@ class ShedConfig:
     """The knobs of a `Shedder` (and what `<SERVICE>_SHED_*` variables set)."""
 
     enabled: bool = True
-    lag: float = 0.01
+    lag: float = 0.02
     cool_off: float = 1.0
-    tolerance: float = 1.5
+    tolerance: float = 2.0
+    headroom: float = 1.25
+    """The limit grows only while requests in flight reach at least limit / headroom: it stays within this factor
+    of the concurrency requests needed, so that a burst is held near what the service was doing."""
     initial_limit: int = 64
     min_limit: int = 4
     max_limit: int = 2000
@@ -143,18 +145,12 @@ class Shedder:
         if long > 2 * short:  # durations fell a lot (load went away): let the long average follow quickly
             long = long * 0.95
         self._long = long
-        if peak < self._limit / 2:  # requests in flight did not need the limit: it says nothing about it
+        if peak < self._limit / cfg.headroom:  # requests in flight did not need the limit: it says nothing about it
             return
-        if lagged and short > 0:
-            gradient = max(0.5, min(1.0, cfg.tolerance * long / short))
-            estimate = self._limit * gradient + math.sqrt(self._limit)
-            limit = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
-        elif peak >= self._limit:
-            # Requests met the limit while the loop kept up: the limit, not the server, refused them. Grow at once.
-            limit = self._limit + math.sqrt(self._limit)
-        else:
-            limit = (1 - cfg.smoothing) * self._limit + cfg.smoothing * (self._limit + math.sqrt(self._limit))
-        self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), limit))
+        gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if lagged and short > 0 else 1.0
+        estimate = self._limit * gradient + math.sqrt(self._limit)
+        smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
+        self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), smoothed))
 
 
 __all__ = ["ShedConfig", "Shedder"]
