@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,6 +27,7 @@ from deploy.local.kitstack.state import Proc
 from deploy.local.kitstack.tools import Tools
 
 from . import net, plan
+from .records import Records
 from .topology import ADD_HTTP, CONSUL_HTTP, HOSTS, PROMETHEUS_HTTP, Host, by_name, servers, with_role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def host_of(name: str) -> str:
     return name.split("-")[1] if "-" in name else name
 
 
-class Bed:
+class Bed(Records):
     """The test bed of one repository checkout; its state is kept in `run_dir` between commands."""
 
     def __init__(self, root: Path = ROOT, *, run_dir: Path | None = None, env: Mapping[str, str] | None = None):
@@ -60,36 +60,6 @@ class Bed:
     @property
     def logs(self) -> Path:
         return self.run_dir / "logs"
-
-    def _state_file(self) -> Path:
-        return self.run_dir / "state.json"
-
-    def records(self) -> list[Proc]:
-        """The processes started and not stopped since, in start order."""
-        try:
-            data = json.loads(self._state_file().read_text())
-        except FileNotFoundError:
-            return []
-        return [Proc.from_json(p) for p in data["procs"]]
-
-    def _save(self, records: Sequence[Proc]) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"procs": [dataclasses.asdict(r) for r in records]}, indent=1)
-        tmp = self._state_file().with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.replace(self._state_file())
-
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Keeps two commands from acting on the bed at once."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        with (self.run_dir / "lock").open("w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
-
-    def running(self, name: str) -> bool:
-        """Whether the process called `name` was started here and is still that very process."""
-        return any(r.name == name and procs.is_ours(r) for r in self.records())
 
     # ---- processes -----------------------------------------------------------------------------------------
     def start(self, spec: Spec) -> Proc:
