@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from deploy.local.kitstack.plan import Spec
+from deploy.local.kitstack.plan import Spec, prometheus_argv
 from deploy.local.kitstack.prometheus import PrometheusFiles
 from deploy.local.kitstack.tools import Tools
 
@@ -122,19 +122,7 @@ def add(tools: Tools, host: Host, env: Mapping[str, str]) -> Spec:
 
 def prometheus(tools: Tools, host: Host, files: PrometheusFiles, data: Path) -> Spec:
     """Prometheus on `host`, discovering the services through the host's agent."""
-    argv = [
-        str(tools.prometheus),
-        f"--config.file={files.config}",
-        f"--web.listen-address={host.address}:{PROMETHEUS_HTTP}",
-        f"--storage.tsdb.path={data}",
-        "--storage.tsdb.retention.time=1d",
-    ]
-    if files.consoles is not None:
-        argv.append(f"--web.console.templates={files.consoles}")
-    if files.console_libraries is not None:
-        argv.append(f"--web.console.libraries={files.console_libraries}")
-    if tools.web_assets is not None:
-        argv.append(f"--web.local-assets={tools.web_assets}")
+    argv = prometheus_argv(tools, files, data, listen=f"{host.address}:{PROMETHEUS_HTTP}")
     return Spec(
         "prometheus",
         nsenter(host, argv),

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import html
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ import pytest
 from deploy.local.kitstack.ports import free_port
 from integration.consul_agent import ConsulAgent
 from integration.prometheus_server import PrometheusServer, Result, console_panels, dashboard_queries
+from support.http_thread import serving
 
 pytestmark = pytest.mark.integration
 
@@ -62,15 +62,8 @@ class _Metrics(BaseHTTPRequestHandler):
 @pytest.fixture
 def exporter() -> Iterator[int]:
     """A /metrics endpoint on 127.0.0.1 exposing kit metrics with service="add"; yields its port."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Metrics)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(_Metrics) as port:
+        yield port
 
 
 def test_starts_and_is_ready_with_nothing_registered(prometheus: PrometheusServer) -> None:

@@ -58,27 +58,17 @@ def free_offset(trims: int) -> int:
 
 def launch(env: Mapping[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Runs `stack.py ARGS` with `env` and returns what it printed."""
-    return subprocess.run(
-        [sys.executable, str(LAUNCHER), *args],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
-    )
+    return _run([sys.executable, str(LAUNCHER), *args], env, timeout)
 
 
 def make(env: Mapping[str, str], target: str, *extra: str, timeout: float = 150) -> subprocess.CompletedProcess[str]:
     """Runs `make TARGET` at the repository's root as a person would (MODE, TRIM, PART come from `env`)."""
+    return _run(["make", "--no-print-directory", "-C", str(ROOT), target, *extra], env, timeout)
+
+
+def _run(argv: list[str], env: Mapping[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(ROOT), target, *extra],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        stdin=subprocess.DEVNULL,
+        argv, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
     )
 
 

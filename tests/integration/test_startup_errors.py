@@ -4,10 +4,8 @@ stderr naming the variable, exit 2."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -37,22 +35,14 @@ def test_a_bad_variable_gives_one_line_naming_it_and_exit_2(module: str, variabl
     assert done.stdout == ""
 
 
-@pytest.fixture
-def held_port() -> Iterator[int]:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1)
-        yield int(sock.getsockname()[1])
-
-
 # Both ports of add (the HTTP one is bound first, the gRPC one second, with HTTP already bound), one of trim.
 @pytest.mark.parametrize(
     ("module", "variable"), [("addsvc", "ADD_HTTP_PORT"), ("addsvc", "ADD_GRPC_PORT"), ("trimsvc", "TRIM_GRPC_PORT")]
 )
-def test_a_busy_port_gives_one_line_naming_its_variable_and_exit_2(module: str, variable: str, held_port: int) -> None:
+def test_a_busy_port_gives_one_line_naming_its_variable_and_exit_2(module: str, variable: str, held: int) -> None:
     prefix = variable.split("_")[0]
     env = {**os.environ, f"{prefix}_HTTP_PORT": "0", f"{prefix}_GRPC_PORT": "0", f"{prefix}_REGISTER": "false"}
-    env.update({variable: str(held_port), "TRIM_INSTANCES": "127.0.0.1:1", "LOG_FORMAT": "json"})
+    env.update({variable: str(held), "TRIM_INSTANCES": "127.0.0.1:1", "LOG_FORMAT": "json"})
     done = subprocess.run(
         [sys.executable, "-m", module], env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -60,4 +50,4 @@ def test_a_busy_port_gives_one_line_naming_its_variable_and_exit_2(module: str, 
     assert done.returncode == 2, done.stderr
     [line] = done.stderr.splitlines()  # no traceback, no gRPC core lines, no "Event loop is closed"
     assert '"level":"error"' in line
-    assert f"{variable}={held_port}: 127.0.0.1:{held_port} is in use; set {variable} to a free port" in line
+    assert f"{variable}={held}: 127.0.0.1:{held} is in use; set {variable} to a free port" in line

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,14 +16,6 @@ from deploy.local.kitstack.state import Proc, RunDir, State
 def env(tmp_path: Path) -> dict[str, str]:
     """A launcher environment with its own run folder, far from the default ports, forced to local mode."""
     return {"STACK_RUN_DIR": str(tmp_path / "run"), "STACK_PORT_OFFSET": "31000", "MODE": "local", "PATH": ""}
-
-
-@pytest.fixture
-def held() -> Iterator[int]:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1)
-        yield int(sock.getsockname()[1])
 
 
 def _record_self(run: RunDir) -> Proc:

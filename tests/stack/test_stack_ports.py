@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
 from deploy.local.kitstack.ports import Port, PortError, Ports, busy, describe_busy, is_free
-
-
-@pytest.fixture
-def held() -> Iterator[int]:
-    """A port of 127.0.0.1 that a listening socket holds for the test."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(1)
-        yield int(sock.getsockname()[1])
 
 
 def test_defaults_are_the_contract_ports() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.server
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from grpc_health.v1 import health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]  # grpc-stubs lacks the aio part
 
 from kit.sd.consul import Registration, client_from_env
+from support.http_thread import serving
 
 
 @contextlib.asynccontextmanager
@@ -47,14 +47,8 @@ class _Health(http.server.BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def http_health_server() -> Iterator[int]:
     """An HTTP server on 127.0.0.1 answering GET /health with 200; yields its port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Health) as port:
+        yield port
 
 
 async def until(what: str, check: Callable[[], bool], *, within: float = 10.0) -> float:

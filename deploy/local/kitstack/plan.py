@@ -62,10 +62,22 @@ def consul(
 def prometheus(tools: Tools, ports: Ports, files: PrometheusFiles, data: Path, *, extra: Sequence[str] = ()) -> Spec:
     """Prometheus with the rendered config, its data in `data`, and the project's console templates; `extra`
     arguments are appended."""
+    argv = [*prometheus_argv(tools, files, data, listen=f"{HOST}:{ports.prometheus}"), *extra]
+    return Spec(
+        "prometheus",
+        tuple(argv),
+        ports={"http": ports.prometheus},
+        health=f"http://{HOST}:{ports.prometheus}/-/ready",
+    )
+
+
+def prometheus_argv(tools: Tools, files: PrometheusFiles, data: Path, *, listen: str) -> list[str]:
+    """Prometheus' command line: the rendered config, listening on `listen` (host:port), its data in `data` for a
+    day, the project's console templates and, for the Debian build, its web assets. The multi-host bed uses it too."""
     argv = [
         str(tools.prometheus),
         f"--config.file={files.config}",
-        f"--web.listen-address={HOST}:{ports.prometheus}",
+        f"--web.listen-address={listen}",
         f"--storage.tsdb.path={data}",
         "--storage.tsdb.retention.time=1d",
     ]
@@ -75,10 +87,7 @@ def prometheus(tools: Tools, ports: Ports, files: PrometheusFiles, data: Path, *
         argv.append(f"--web.console.libraries={files.console_libraries}")
     if tools.web_assets is not None:
         argv.append(f"--web.local-assets={tools.web_assets}")
-    argv.extend(extra)
-    return Spec(
-        "prometheus", tuple(argv), ports={"http": ports.prometheus}, health=f"http://{HOST}:{ports.prometheus}/-/ready"
-    )
+    return argv
 
 
 def trim(tools: Tools, ports: Ports, index: int, base_env: Mapping[str, str]) -> Spec:
@@ -236,6 +245,7 @@ __all__ = [
     "extra",
     "extras",
     "prometheus",
+    "prometheus_argv",
     "service_env",
     "services",
     "trim",
