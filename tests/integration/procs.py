@@ -86,26 +86,18 @@ class ServiceProcess:
 
 def trim_process(tmp: Path, name: str, *, env: Mapping[str, str] = {}) -> ServiceProcess:
     """A trim instance on free ports (not started)."""
-    http_port, grpc_port = free_port(), free_port()
-    return ServiceProcess(
-        "trimsvc",
-        http_port,
-        grpc_port,
-        {"TRIM_HTTP_PORT": str(http_port), "TRIM_GRPC_PORT": str(grpc_port), "TRIM_GRACE": "3", **env},
-        tmp / f"{name}.log",
-    )
+    return _service_process("trimsvc", "TRIM", tmp / f"{name}.log", env)
 
 
 def add_process(tmp: Path, *, env: Mapping[str, str] = {}, name: str = "add") -> ServiceProcess:
     """An add instance on free ports (not started), logging to `<name>.log`."""
+    return _service_process("addsvc", "ADD", tmp / f"{name}.log", env)
+
+
+def _service_process(module: str, prefix: str, log: Path, env: Mapping[str, str]) -> ServiceProcess:
     http_port, grpc_port = free_port(), free_port()
-    return ServiceProcess(
-        "addsvc",
-        http_port,
-        grpc_port,
-        {"ADD_HTTP_PORT": str(http_port), "ADD_GRPC_PORT": str(grpc_port), "ADD_GRACE": "3", **env},
-        tmp / f"{name}.log",
-    )
+    ports = {f"{prefix}_HTTP_PORT": str(http_port), f"{prefix}_GRPC_PORT": str(grpc_port), f"{prefix}_GRACE": "3"}
+    return ServiceProcess(module, http_port, grpc_port, {**ports, **env}, log)
 
 
 def start_all(*processes: ServiceProcess, wait: float = READY_SECONDS) -> None:
