@@ -21,7 +21,7 @@ from deploy.local.kitstack import docker as kitdocker
 from deploy.local.kitstack import procs
 from deploy.local.kitstack.state import Proc
 
-from . import nodes
+from . import nodes, stack
 from .nodes import EDGE, ENGINES
 
 if TYPE_CHECKING:
@@ -100,19 +100,14 @@ def build_and_push(swarm: Swarm) -> dict[str, str]:
     found = dict(line.split("=", 1) for line in done.stdout.split())
     kitdocker.trust_machine_cas(swarm.root)
     cenv = kitdocker.compose_env(swarm.root, {**env, **found, "COMPOSE_PROFILES": ""})
-    compose = [DOCKER, "compose", "-f", str(swarm.root / "deploy" / "docker-compose.yml"), "build", "trim", "add"]
+    # every service of the compose file with a `build:` (add, trim, and any `make new-service` added)
+    compose = [DOCKER, "compose", "-f", str(swarm.root / "deploy" / "docker-compose.yml"), "build"]
     built = subprocess.run(nodes.nsenter(EDGE, compose), env=cenv, cwd=swarm.root, capture_output=True, text=True,
                            timeout=1800, check=False)  # fmt: skip
     if built.returncode != 0:
         raise SwarmError(f"compose build failed: {built.stderr[-3000:]}")
     tag = cenv["STACK_IMAGE_TAG"]
-    names = [
-        found["STACK_CONSUL_IMAGE"],
-        found["STACK_PROMETHEUS_IMAGE"],
-        f"gokit/trimsvc:{tag}",
-        f"gokit/addsvc:{tag}",
-    ]
-    for name in names:
+    for name in stack.images(stack.load_compose(swarm.root / "deploy" / "docker-compose.yml"), cenv):
         swarm.docker(EDGE, "tag", name, f"{REGISTRY}/{name}")
         swarm.docker(EDGE, "push", f"{REGISTRY}/{name}", inside=True, timeout=600)
     return {**found, "STACK_IMAGE_TAG": tag, "SWARM_REGISTRY": REGISTRY, "STACK_TRACES_EXPORTER": "none"}

@@ -9,8 +9,9 @@ as `make up MODE=docker`. What swarm mode here needs differently (and why):
   publish nothing) may run any number per node;
 - `endpoint_mode: dnsrr` for every service: no IPVS, so no virtual IPs; a service name resolves to its tasks;
 - one overlay network for everything (its subnet fixed away from slirp4netns' 10.0.2.0/24);
-- Consul, Prometheus and add are placed on the node labelled `kitmultihost.edge=true` (their published ports and
-  Prometheus' bind-mounted configuration are there); trims are `${SWARM_TRIMS:-3}` replicas anywhere;
+- the services that publish ports (Consul, Prometheus, add) are placed on the node labelled
+  `kitmultihost.edge=true` (the callers find them there, and Prometheus' bind-mounted configuration); the others
+  run anywhere: trims as `${SWARM_TRIMS:-3}` replicas, a service `make new-service` added as one;
 - compose-only keys go: `name:`, `profiles:` (and the services only a profile starts: Grafana, Jaeger),
   `depends_on:` (swarm has no start order: trims and add retry Consul until it answers);
 - relative bind paths are relative to this folder;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +92,11 @@ def service(name: str, spec: dict[str, Any]) -> dict[str, Any]:
         out["ports"] = ports
     out["networks"] = [NETWORK]
     deploy: dict[str, Any] = {"endpoint_mode": "dnsrr"}
-    if "replicas" in spec.get("deploy", {}):
-        deploy["replicas"] = TRIMS if name == "trim" else spec["deploy"]["replicas"]
-    else:
+    if name == "trim":
+        deploy["replicas"] = TRIMS
+    elif "replicas" in spec.get("deploy", {}):
+        deploy["replicas"] = spec["deploy"]["replicas"]
+    if ports:  # where the callers find it (and Prometheus' bind-mounted configuration is)
         deploy["placement"] = {"constraints": [f"node.labels.{EDGE_LABEL} == true"]}
     out["deploy"] = deploy
     return out
@@ -109,6 +113,19 @@ def derive(compose: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::-(?P<default>[^}]*))?\}")
+
+
+def interpolate(text: str, env: Mapping[str, str]) -> str:
+    """`${VAR}` and `${VAR:-default}` in `text` as compose fills them (an empty or unset VAR takes the default)."""
+    return _VARIABLE.sub(lambda m: env.get(m["name"]) or (m["default"] or ""), text)
+
+
+def images(compose: dict[str, Any], env: Mapping[str, str]) -> list[str]:
+    """The image of every service the stack runs, as `env` names it (without the registry): what is pushed."""
+    return [interpolate(spec["image"], env) for spec in compose["services"].values() if not spec.get("profiles")]
+
+
 def render(compose: dict[str, Any]) -> str:
     """The stack file's text: the header, then the derivation as YAML (anchors expanded)."""
 
@@ -120,4 +137,16 @@ def render(compose: dict[str, Any]) -> str:
     return HEADER + body
 
 
-__all__ = ["COMPOSE", "EDGE_LABEL", "NETWORK", "STACK", "SUBNET", "derive", "host_port", "load_compose", "render"]
+__all__ = [
+    "COMPOSE",
+    "EDGE_LABEL",
+    "NETWORK",
+    "STACK",
+    "SUBNET",
+    "derive",
+    "host_port",
+    "images",
+    "interpolate",
+    "load_compose",
+    "render",
+]

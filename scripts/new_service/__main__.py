@@ -6,7 +6,8 @@ middleware (logging, a business counter), endpoints, config, a main.py whose oni
 line, HTTP and gRPC transports, pb/NAME.proto and its generated code) and tests/services/test_NAME_service.py.
 Edited: the root pyproject.toml (workspace member, dependency, mypy path, import-linter contracts), uv.lock, every
 Dockerfile (the workspace's pyproject files), .dockerignore, deploy/docker-compose.yml (a service made from
-trim's), and deploy/grafana/panels.toml (a row of the service's panels; both dashboards rendered again).
+trim's), and deploy/grafana/panels.toml (a row of the service's panels; both dashboards rendered again); the
+swarm stack file deploy/swarm/docker-stack.yml is derived again from the compose file.
 The local stack runs every services/*/stack.toml and gives each its own Consul ACL token
 (deploy/local/kitstack/acl.py); Consul registration, metrics and Prometheus discovery (by the `http` tag) come
 with the kit. Standard library only, besides `uv` and the dev group's grpc_tools and ruff.
@@ -137,6 +138,8 @@ def main(argv: list[str]) -> int:
     run(ROOT, uv, "sync", "--frozen", "--inexact")
     run(ROOT, "bash", "scripts/gen-proto.sh")
     run(ROOT, str(ROOT / ".venv" / "bin" / "python"), "deploy/grafana/render_dashboards.py")
+    # the swarm stack file is derived from the compose file (a test checks they agree): derived again
+    run(ROOT, str(ROOT / ".venv" / "bin" / "python"), "-m", "deploy.swarm", "stack", "--write")
     # the templates' imports are sorted for no name in particular: the project's own ruff sorts them for this one
     python_files = [str(p) for p in written if p.suffix == ".py"]
     run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "check", "--fix", "--quiet", *python_files)

@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy.swarm.stack import COMPOSE, EDGE_LABEL, STACK, derive, host_port, load_compose, render
+from deploy.swarm.stack import (
+    COMPOSE,
+    EDGE_LABEL,
+    STACK,
+    derive,
+    host_port,
+    images,
+    interpolate,
+    load_compose,
+    render,
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +40,8 @@ def test_every_service_outside_a_profile_is_there_with_its_image_command_env_and
     compose: dict[str, Any], stack: dict[str, Any]
 ) -> None:
     wanted = {n for n, s in compose["services"].items() if not s.get("profiles")}
-    assert set(stack["services"]) == wanted == {"consul", "prometheus", "trim", "add"}
+    assert set(stack["services"]) == wanted
+    assert {"consul", "prometheus", "trim", "add"} <= wanted  # and any service `make new-service` added
     for name, spec in stack["services"].items():
         source = compose["services"][name]
         assert spec["image"] == "${SWARM_REGISTRY:-127.0.0.1:5000}/" + source["image"]
@@ -84,3 +95,30 @@ def test_an_unexpected_port_syntax_is_refused(short: str) -> None:
 
 def test_a_plain_port_stays_a_number() -> None:
     assert host_port("127.0.0.1:9000:9001") == {"target": 9001, "published": 9000, "protocol": "tcp", "mode": "host"}
+
+
+def test_the_pushed_images_are_the_stacks_as_the_environment_names_them(compose: dict[str, Any]) -> None:
+    env = {"STACK_IMAGE_TAG": "abc1234", "STACK_CONSUL_IMAGE": "kit-local/consul:1.8.7", "STACK_PROMETHEUS_IMAGE": ""}
+    found = images(compose, env)
+    assert "kit-local/consul:1.8.7" in found
+    assert "gokit/trimsvc:abc1234" in found and "gokit/addsvc:abc1234" in found
+    assert any(name.startswith("prom/prometheus:") for name in found)  # empty: the compose file's default
+    assert len(found) == len(derive(compose)["services"])
+
+
+def test_interpolation_as_compose_does_it() -> None:
+    assert interpolate("${A:-x}/${B}:${C:-}", {"A": "", "B": "b"}) == "x/b:"
+
+
+def test_a_service_that_publishes_nothing_runs_anywhere_and_one_that_publishes_on_the_edge() -> None:
+    compose = {
+        "services": {
+            "echo": {"image": "gokit/echosvc:${STACK_IMAGE_TAG:-dev}", "build": {"context": ".."}, "expose": ["1"]},
+            "web": {"image": "web:1", "ports": ["${STACK_BIND_ADDRESS:-127.0.0.1}:${WEB_PORT:-80}:80"]},
+            "extra": {"image": "x:1", "profiles": ["extras"]},
+        }
+    }
+    stack = derive(compose)
+    assert set(stack["services"]) == {"echo", "web"}
+    assert stack["services"]["echo"]["deploy"] == {"endpoint_mode": "dnsrr"}
+    assert stack["services"]["web"]["deploy"]["placement"]["constraints"] == [f"node.labels.{EDGE_LABEL} == true"]
