@@ -11,48 +11,13 @@ running"), never instances, addresses or library text. `dependency` names the se
 called it (see `calling`).
 """
 
-from kit.errors.handling import as_kit_error, calling, error_code, is_failure, is_logged, mark_logged, outcome
-from kit.errors.retry_after import parse_retry_after, retry_after_seconds
-from kit.errors.vocabulary import (
-    CANCELLED,
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    KitError,
-    Overloaded,
-    PayloadTooLarge,
-    PermissionDenied,
-    RateLimited,
-    Unauthenticated,
-    Unavailable,
-)
+# Each module names its public API once, in its __all__; the package is their union.
+from kit.errors import handling, retry_after, vocabulary
+from kit.errors.handling import *  # noqa: F403
+from kit.errors.retry_after import *  # noqa: F403
+from kit.errors.vocabulary import *  # noqa: F403
 
-__all__ = [
-    "CANCELLED",
-    "BusinessError",
-    "ConnectionFailed",
-    "DeadlineExceeded",
-    "Internal",
-    "InvalidArgument",
-    "KitError",
-    "Overloaded",
-    "PayloadTooLarge",
-    "PermissionDenied",
-    "RateLimited",
-    "Unauthenticated",
-    "Unavailable",
-    "as_kit_error",
-    "calling",
-    "error_code",
-    "is_failure",
-    "is_logged",
-    "mark_logged",
-    "outcome",
-    "parse_retry_after",
-    "retry_after_seconds",
-]
+__all__ = [*vocabulary.__all__, *handling.__all__, *retry_after.__all__]
 
 # Tracebacks and reprs name each class where callers import it from: `kit.errors.Internal`.
 for _name in __all__:
