@@ -2,7 +2,8 @@
 swarm; the images pushed to a local registry (Debian's docker-registry) and pulled by every engine from it; the
 project's stack deployed with `docker stack deploy -c deploy/swarm/docker-stack.yml` (derived from the compose
 file, tests/swarm/test_swarm_stack.py); trims a replicated service on all three engines, registered in Consul with
-their overlay addresses; then the engine of a trim drained while the callers' host sends add 10 requests/s.
+their overlay addresses and scraped by Prometheus through Consul; then the engine of a trim drained while the
+callers' host sends add 10 requests/s.
 
 Asserted: no request fails during the drain (every answer 200 with the right body), the trim left the drained
 engine and a replacement runs elsewhere, passing in Consul and in add's set. Latencies are reported
@@ -11,7 +12,7 @@ container test: on this shared 2-core machine at load 15-40 a live trim can take
 while a replacement container starts, which measures the machine, not the drain.
 
 Cost: engine 1 reuses the container test's stopped engine (its data root holds the images that test built for this
-same checkout; .ci/run runs that test first), so pushes, pulls, the deploy and the drain remain: 92 s at load 6-8
+same checkout; .ci/run runs that test first), so pushes, pulls, the deploy and the drain remain: 80-105 s at load 4-8
 on this 2-core machine. With engine 1's own cached images and an empty registry 159 s; with nothing built about 5
 minutes. Needs root, dockerd, slirp4netns, mmdebstrap and docker-registry (scripts/install-docker.sh; .ci/run).
 """
@@ -26,6 +27,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from containers.engine import Engine
@@ -73,11 +75,18 @@ def swarm() -> Iterator[Swarm]:
     assert all(bed.dockerd("status", n).returncode != 0 for n in ENGINES), "an engine still answers"
 
 
-def _consul(bed: Swarm, path: str) -> object:
-    url = f"http://{EDGE.address}:{PORTS['STACK_CONSUL_PORT']}{path}"
+def _get(port: str, path: str) -> Any:
+    """The JSON of GET http://engine1:PORT/PATH, asked from the callers' host (None unless 200)."""
+    url = f"http://{EDGE.address}:{PORTS[port]}{path}"
     python = str(ROOT / ".venv" / "bin" / "python")
     out = nodes.run(nodes.nsenter(LOAD, [python, "-m", "deploy.hosts.inside", "get", url]), timeout=60)
     return json.loads(out)
+
+
+def _kit_targets() -> list[tuple[str, str]]:
+    found = _get("STACK_PROMETHEUS_PORT", "/api/v1/targets?state=active")
+    targets = found["data"]["activeTargets"] if isinstance(found, dict) else []
+    return sorted((t["labels"].get("service", ""), t["health"]) for t in targets if t["labels"].get("job") == "kit")
 
 
 def test_the_stack_runs_on_three_engines_from_the_registry(swarm: Swarm) -> None:
@@ -93,10 +102,16 @@ def test_the_stack_runs_on_three_engines_from_the_registry(swarm: Swarm) -> None
         assert any(
             line.startswith(f"{REGISTRY}/gokit/trimsvc ") and "sha256:" in line for line in digests.splitlines()
         ), digests
-    trims = _consul(swarm, "/v1/health/service/trim?passing=1")
+    trims = _get("STACK_CONSUL_PORT", "/v1/health/service/trim?passing=1")
     assert isinstance(trims, list) and len(trims) == 3
     prefix = SUBNET.rsplit(".", 1)[0] + "."
     assert all(e["Service"]["Address"].startswith(prefix) for e in trims), "a trim registered a non-overlay address"
+    # Prometheus (engine 1) finds add and the trims through Consul and scrapes them over the overlay
+    wanted = [("add", "up"), ("trim", "up"), ("trim", "up"), ("trim", "up")]
+    deadline = time.monotonic() + 90
+    while _kit_targets() != wanted and time.monotonic() < deadline:
+        time.sleep(2)
+    assert _kit_targets() == wanted
     services = swarm.docker(EDGE, "stack", "services", STACK_NAME, "--format", "{{.Name}} {{.Mode}} {{.Replicas}}")
     assert f"{STACK_NAME}_trim replicated 3/3" in services.splitlines(), services
 
