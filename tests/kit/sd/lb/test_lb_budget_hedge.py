@@ -102,6 +102,12 @@ class Instances:
                     raise
             if isinstance(what, Exception):
                 raise what
+            if isinstance(what, float):  # answers after that many seconds, unless cancelled first
+                try:
+                    await asyncio.sleep(what)
+                except asyncio.CancelledError:
+                    self.cancelled.append(instance)
+                    raise
             return instance
 
         return call
@@ -192,17 +198,45 @@ async def test_without_budget_left_a_failure_is_not_retried() -> None:
     assert instances.calls == ["a:1"]
 
 
-async def test_without_budget_left_the_only_attempt_gets_all_the_time() -> None:
-    # With budget, the first of 3 attempts gets a third of 5 s; without, it is the last and may use all of it.
+async def test_without_budget_left_the_attempt_under_way_keeps_all_the_time() -> None:
+    # 3 attempts in 0.3 s: a share is 0.1 s, and a:1 answers after 0.15 s. With no budget for another attempt,
+    # cutting a:1 at its share would only fail the call sooner: it is left to answer.
     budget = Budget(ratio=0.0, per_second=0.0, clock=FakeClock())
+    instances = Instances(a_1=0.15, b_2=None)
+    assert await retry(3, 0.3, instances.balancer(), budget=budget)("x") == "a:1"
+    assert instances.calls == ["a:1"] and instances.cancelled == []
+
+
+async def test_a_budget_spent_while_the_attempt_is_under_way_leaves_it_all_the_time() -> None:
+    # The budget allows one retry when a:1 starts; other calls spend it meanwhile. Cut at its share, a:1 could not
+    # be followed by another attempt: it keeps the call's time and answers.
+    budget = Budget(ratio=0.0, per_second=0.1, window=10.0, clock=FakeClock())  # one extra attempt in all
+    instances = Instances(a_1=0.15, b_2=None)
+    endpoint = retry(3, 0.3, instances.balancer(), budget=budget)
+
+    async def one() -> str:
+        return await endpoint("x")
+
+    call = asyncio.create_task(one())
+    await asyncio.sleep(0.05)
+    assert budget.spend()  # another call takes the last retry
+    assert await call == "a:1"
+    assert instances.calls == ["a:1"] and instances.cancelled == []
+
+
+async def test_with_budget_left_a_slow_attempt_is_cut_at_its_share_for_another_instance() -> None:
+    instances = Instances(a_1=0.15, b_2=None)
+    assert await retry(3, 0.3, instances.balancer())("x") == "b:2"
+    assert instances.calls == ["a:1", "b:2"] and instances.cancelled == ["a:1"]
+
+
+async def test_the_instance_is_given_the_calls_whole_deadline() -> None:
+    # A cut is a cancellation the instance hears; its deadline is the caller's, not the attempt's share.
     instances = Instances(a_1=None)
     start = time.monotonic()
-    await retry(3, 5.0, instances.balancer(), budget=budget)("x")
     await retry(3, 5.0, instances.balancer())("x")
-    with_no_budget, with_budget = instances.deadlines
-    assert with_no_budget is not None and with_budget is not None
-    assert with_no_budget - start > 4.0
-    assert with_budget - start < 2.0 + (time.monotonic() - start)
+    (given,) = instances.deadlines
+    assert given is not None and given - start > 4.0
 
 
 async def test_going_back_to_the_only_instance_waits_a_little_each_time() -> None:

@@ -14,7 +14,8 @@ A request is shed when both hold:
   durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
   they pass it, it shrinks (at most by half) until they come back. A limit that requests in flight do not come
   within `headroom` of does not grow, so it stays near what the service was doing and holds a burst there; and
-  while the loop is not behind, longer durations are a dependency's, not this queue's: they do not shrink it.
+  while the service is not overloaded (as above), longer durations are a dependency's, not this queue's: they do
+  not shrink it.
 An instance whose loop has not been behind for `cool_off` seconds never sheds, however many requests wait on a slow
 dependency.
 """
@@ -147,7 +148,10 @@ class Shedder:
         self._long = long
         if peak < self._limit / cfg.headroom:  # requests in flight did not need the limit: it says nothing about it
             return
-        gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if lagged and short > 0 else 1.0
+        # Durations teach the limit to shrink while the service is overloaded: behind in this interval, or within
+        # the cool-off (while it sheds, its loop may keep up because it sheds; the excess is still there).
+        overloaded = lagged or self._clock() - self._overloaded_at < cfg.cool_off
+        gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if overloaded and short > 0 else 1.0
         estimate = self._limit * gradient + math.sqrt(self._limit)
         smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
         self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), smoothed))

@@ -4,7 +4,7 @@ and what each met, as the error the caller gets when none answered."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic
 
 from kit.endpoint import Req, Resp, request_id, request_scope
@@ -80,24 +80,48 @@ class Call(Generic[Req, Resp]):
         share = (self.ends_at - now) / attempts_left
         return (self.ends_at if last else now + share), share
 
-    async def attempt(self, chosen: InstanceEndpoint[Req, Resp], ends_at: float, share: float, last: bool) -> Resp:
-        """One attempt, with the request deadline narrowed to its share, so client transports pass it on and the
-        instance stops work nobody waits for. Going back to an instance this call already tried (there is no other)
-        waits a little first, growing with each return, so a busy lone instance is not hammered."""
-        scope = asyncio.timeout_at(ends_at)
+    async def attempt(
+        self,
+        chosen: InstanceEndpoint[Req, Resp],
+        ends_at: float,
+        share: float,
+        last: bool,
+        *,
+        retry_possible: Callable[[], bool] = lambda: True,
+    ) -> Resp:
+        """One attempt. Unless it is the last, it is cut short when its share ends (`ends_at`), so one hung instance
+        cannot use up the whole budget before another is tried; but only if `retry_possible()` says then that
+        another attempt may follow (the retry budget may have run out meanwhile): otherwise the attempt under way
+        keeps the whole of the call's time, as cutting it would only fail the call sooner. The instance is given
+        the call's deadline, and hears of a cut as a cancellation. Going back to an instance this call already
+        tried (there is no other) waits a little first, growing with each return, so a busy lone instance is not
+        hammered."""
+        scope = asyncio.timeout_at(self.ends_at)
+        cut = False
+
+        def share_over() -> None:
+            nonlocal cut
+            if retry_possible():
+                cut = True
+                scope.reschedule(self.loop.time())
+
+        timer = None if last else self.loop.call_at(ends_at, share_over)
         returns = self.tried.count(chosen.instance) - 1
         try:
             async with scope:
                 if returns > 0:
                     await asyncio.sleep(min(RETURN_BACKOFF * returns, share / 2))
-                with request_scope(request_id=request_id(), timeout=ends_at - self.loop.time()):
+                with request_scope(request_id=request_id(), timeout=self.ends_at - self.loop.time()):
                     return await chosen.endpoint(self.request)
         except TimeoutError as exc:
             if not scope.expired():
                 raise
-            if last:
+            if not cut:
                 raise self.deadline() from (self.errors[-1] if self.errors else exc)
             raise DeadlineExceeded(f"no answer within {share:.3g} s, this attempt's share") from None
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def deadline(self) -> DeadlineExceeded:
         return DeadlineExceeded(f"deadline exceeded after {self.total:.3g} s: {_describe(self.errors, self.tried)}")

@@ -57,7 +57,8 @@ def retry(
     attempts raise RetryError. `callback(attempt, error)` hears every failure and may stop the retries.
 
     `budget`: every attempt after the first is taken from it; when it has none left, the attempt under way is the
-    last and gets all the time that is left. `hedge`: for idempotent calls only; when no attempt has answered after
+    last and gets all the time that is left (also when the budget runs out while it is under way: its share is then
+    not cut, since no attempt could follow). `hedge`: for idempotent calls only; when no attempt has answered after
     `hedge.delay()`, the next attempt starts beside the first (another instance) and the first answer wins, the
     others being cancelled. `on_retry()` is called for every attempt after the first, hedges included
     (`kit_retries_total`), and `on_hedge()` for every hedge.
@@ -84,9 +85,9 @@ def retry(
             last = attempts_left == 1 or not may_add()
             ends_at, share = call.window(attempts_left, last)
             try:
-                return await call.attempt(chosen, ends_at, share, last)
+                return await call.attempt(chosen, ends_at, share, last, retry_possible=may_add)
             except Exception as exc:
-                if not is_failure(exc) or (isinstance(exc, DeadlineExceeded) and last):
+                if not is_failure(exc) or (isinstance(exc, DeadlineExceeded) and call.loop.time() >= call.ends_at):
                     raise
                 call.errors.append(exc)
                 if not keep_trying(number, exc):
@@ -107,7 +108,7 @@ def retry(
             attempts_left = max_attempts - len(call.tried) + 1
             last = attempts_left == 1 or not may_add()
             ends_at, share = call.window(attempts_left, last)
-            task = loop.create_task(call.attempt(chosen, ends_at, share, last))
+            task = loop.create_task(call.attempt(chosen, ends_at, share, last, retry_possible=may_add))
             task.add_done_callback(_retrieve)
             running[task] = loop.time()
 
