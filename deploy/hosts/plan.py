@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from deploy.local.kitstack.plan import Spec, prometheus_argv
-from deploy.local.kitstack.prometheus import PrometheusFiles
+from deploy.local.kitstack.plan import Spec
+from deploy.local.kitstack.prometheus import PrometheusFiles, prometheus_argv
 from deploy.local.kitstack.tools import Tools
 
 from .net import Netem, detour_ports

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import probes
 from .ports import Port, Ports
-from .prometheus import PrometheusFiles
+from .prometheus import PrometheusFiles, prometheus_argv
 from .tools import Tools
 from .wait import Check
 
@@ -69,25 +69,6 @@ def prometheus(tools: Tools, ports: Ports, files: PrometheusFiles, data: Path, *
         ports={"http": ports.prometheus},
         health=f"http://{HOST}:{ports.prometheus}/-/ready",
     )
-
-
-def prometheus_argv(tools: Tools, files: PrometheusFiles, data: Path, *, listen: str) -> list[str]:
-    """Prometheus' command line: the rendered config, listening on `listen` (host:port), its data in `data` for a
-    day, the project's console templates and, for the Debian build, its web assets. The multi-host bed uses it too."""
-    argv = [
-        str(tools.prometheus),
-        f"--config.file={files.config}",
-        f"--web.listen-address={listen}",
-        f"--storage.tsdb.path={data}",
-        "--storage.tsdb.retention.time=1d",
-    ]
-    if files.consoles is not None:
-        argv.append(f"--web.console.templates={files.consoles}")
-    if files.console_libraries is not None:
-        argv.append(f"--web.console.libraries={files.console_libraries}")
-    if tools.web_assets is not None:
-        argv.append(f"--web.local-assets={tools.web_assets}")
-    return argv
 
 
 def trim(tools: Tools, ports: Ports, index: int, base_env: Mapping[str, str]) -> Spec:
@@ -245,7 +226,6 @@ __all__ = [
     "extra",
     "extras",
     "prometheus",
-    "prometheus_argv",
     "service_env",
     "services",
     "trim",

@@ -1,4 +1,5 @@
-"""The Prometheus configuration of the local stack: the one place that knows how deploy/prometheus/ is laid out.
+"""The Prometheus configuration of the local stack, and Prometheus' command line (the multi-host bed's too): the one
+place that knows how deploy/prometheus/ is laid out.
 
 deploy/prometheus/ is shared with Docker Compose; the two stacks differ only in where Consul and Prometheus are,
 so `deploy/prometheus/render_config.py` renders the config for this stack (its Consul, its Prometheus port, the
@@ -12,6 +13,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from .tools import Tools
 
 FALLBACK = """\
 # Written by deploy/local/kitstack: deploy/prometheus/prometheus.yml was not there.
@@ -70,4 +73,23 @@ def render(root: Path, out_dir: Path, *, consul: str, prometheus: str, token: st
     )
 
 
-__all__ = ["PrometheusFiles", "render"]
+def prometheus_argv(tools: Tools, files: PrometheusFiles, data: Path, *, listen: str) -> list[str]:
+    """Prometheus' command line: the rendered config, listening on `listen` (host:port), its data in `data` for a
+    day, the project's console templates and, for the Debian build, its web assets. The multi-host bed uses it too."""
+    argv = [
+        str(tools.prometheus),
+        f"--config.file={files.config}",
+        f"--web.listen-address={listen}",
+        f"--storage.tsdb.path={data}",
+        "--storage.tsdb.retention.time=1d",
+    ]
+    if files.consoles is not None:
+        argv.append(f"--web.console.templates={files.consoles}")
+    if files.console_libraries is not None:
+        argv.append(f"--web.console.libraries={files.console_libraries}")
+    if tools.web_assets is not None:
+        argv.append(f"--web.local-assets={tools.web_assets}")
+    return argv
+
+
+__all__ = ["PrometheusFiles", "prometheus_argv", "render"]
