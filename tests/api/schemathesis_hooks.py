@@ -23,13 +23,13 @@ TOO_LONG = re.compile(r"result too long: (\d+) characters, the maximum is (\d+)"
 
 
 def _exact(value: Any) -> int | None:
-    """The integer add reads from a JSON number: an int, or an integral float below 2**53 (exact), else None."""
+    """The integer add reads from a JSON number: an int, or the integer an integral float is, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # add takes it when it fits int64, as `_pair` checks
     return None
 
 

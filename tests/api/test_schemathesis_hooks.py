@@ -38,6 +38,8 @@ def too_long(length: int) -> str:
     [
         ("/sum", {"a": BIG, "b": 1}, {"error": "integer overflow"}, True),
         ("/sum", {"a": -BIG, "b": -2.0}, {"error": "integer overflow"}, True),
+        ("/sum", {"a": 9.2e18, "b": 1.152921504606847e18}, {"error": "integer overflow"}, True),  # past 2**53
+        ("/sum", {"a": float(BIG), "b": 1.0}, {"error": "integer overflow"}, False),  # a is 2**63: not an int64
         ("/sum", {"a": BIG, "b": -1}, {"error": "integer overflow"}, False),  # fits: a wrong refusal stays a failure
         ("/sum", {"a": 1, "b": 2}, {"error": "b: wrong type"}, False),
         ("/concat", {"a": "x" * 1000, "b": "y y" * 20}, {"error": too_long(1040)}, True),

@@ -39,6 +39,9 @@ def decode_pair(value: Any) -> Pair:
         ({"a": 0, "b": 0, "extra": "ignored"}, Pair(0, 0)),
         # JSON Schema's `integer` (the OpenAPI document's) includes integer-valued numbers
         ({"a": -254141.0, "b": 2.0}, Pair(-254141, 2)),
+        # ... at and past 2**53 too, as the integer the float is, wherever that fits int64
+        ({"a": float(2**53), "b": 1.152921504606847e18}, Pair(2**53, 1152921504606846976)),
+        ({"a": float(-(2**63)), "b": float(2**63 - 1024)}, Pair(-(2**63), 2**63 - 1024)),
     ],
 )
 def test_valid_bodies_are_built_into_requests(value: Any, expected: Pair) -> None:
@@ -57,7 +60,9 @@ def test_valid_bodies_are_built_into_requests(value: Any, expected: Pair) -> Non
         ({"a": 2**63, "b": 2}, "a: out of int64 range"),
         ({"a": 1, "b": -(2**63) - 1}, "b: out of int64 range"),
         ({"a": 2**64 - 1, "b": 0}, "a: out of int64 range"),
-        # what orjson makes of integer literals beyond 64 bits
+        # integral floats outside int64: 2**63 - 1 as a float rounds to 2**63
+        ({"a": float(2**63 - 1), "b": 0}, "a: out of int64 range"),
+        ({"a": 1, "b": -9.223372036854777856e18}, "b: out of int64 range"),
         ({"a": 1e20, "b": 0}, "a: out of int64 range"),
         ({"a": -1e20, "b": 0}, "a: out of int64 range"),
         ([1, 2], "body must be a JSON object"),

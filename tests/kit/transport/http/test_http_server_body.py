@@ -51,6 +51,10 @@ async def post(app: FastAPI, content: bytes) -> httpx.Response:
         (b'{"a": 9223372036854775808, "b": 0}', "a: out of int64 range"),
         (b'{"a": -9223372036854775809, "b": 0}', "a: out of int64 range"),
         (b'{"a": 123456789012345678901234567890, "b": 0}', "a: out of int64 range"),
+        (b'{"a": -9.3e18, "b": 0}', "a: out of int64 range"),
+        (b'{"a": 9223372036854775807.0, "b": 0}', "a: out of int64 range"),  # 2**63 - 1 as a float is 2**63
+        (b'{"a": 1e19, "b": 0}', "a: out of int64 range"),
+        (b'{"a": "12345678901234567890", "b": 0}', "a: must be an integer"),  # 19 digits in a string
         (b"[1, 2]", "body must be a JSON object"),
         (b"null", "body must be a JSON object"),
     ],
@@ -66,6 +70,25 @@ async def test_bad_input_is_a_400_with_a_clear_message(content: bytes, message: 
     # the parser's own words (what and where) follow a malformed-JSON message
     assert error == message or (message == "malformed JSON" and error.startswith("malformed JSON: "))
     assert seen.requests == []
+
+
+@pytest.mark.parametrize(
+    ("content", "a"),
+    [
+        (b'{"a": -254141.0, "b": 0}', -254141),
+        (b'{"a": 9007199254740992.0, "b": 0}', 2**53),
+        (b'{"a": 1.152921504606847e18, "b": 0}', 1152921504606846976),  # the double that literal is
+        (b'{"a": -9.223372036854775808e18, "b": 0}', -(2**63)),  # -2**63 as a float fits
+        (b'{"a": -9223372036854775808, "b": 0}', -(2**63)),
+    ],
+)
+async def test_a_number_with_no_fraction_that_fits_int64_is_that_integer(content: bytes, a: int) -> None:
+    seen = Seen()
+
+    response = await post(make_app(summing(seen)), content)
+
+    assert (response.status_code, response.json()) == (200, {"v": a})
+    assert seen.requests == [Pair(a, 0)]
 
 
 @pytest.mark.parametrize("text", ["naïve café", "日本語テキスト", "🎉" * 10, "x" * 50_000])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -42,12 +44,27 @@ async def collect_body(declared: str | None, chunks: AsyncIterator[bytes], limit
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+_LONG_DIGITS = re.compile(rb"\d{19}")
+"""orjson reads an integer literal outside [-2**63, 2**64) as a rounded float (`-9223372036854775809` as -2**63,
+which fits int64); every such literal has at least 19 digits."""
+
+
 def parse_json(body: bytes) -> Any:
-    """The JSON value of a body; `InvalidArgument` saying why when it is empty, not UTF-8 or not JSON."""
+    """The JSON value of a body; `InvalidArgument` saying why when it is empty, not UTF-8 or not JSON. Every integer
+    literal is read exact (a Python int, however long), every number with a fraction or an exponent as a float."""
     try:
-        return orjson.loads(body)
+        value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise InvalidArgument(_why_not_json(body, exc)) from None
+    if _LONG_DIGITS.search(body) is None:
+        return value
+    # Rare (a run of 19 digits, in a number or a string): the standard library's parser keeps integer literals
+    # exact; orjson has already refused what is not strict JSON (NaN, a lone surrogate...), so it reads the same
+    # document.
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # past Python's 4300-digit int limit or its nesting: orjson's reading
+        return value
 
 
 def _why_not_json(body: bytes, exc: orjson.JSONDecodeError) -> str:

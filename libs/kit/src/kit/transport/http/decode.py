@@ -21,14 +21,12 @@ EncodeResponse: TypeAlias = Callable[[Resp], Any]
 """Turns a response value into something `orjson` can serialize (dicts, lists, str, int, float, bool, None)."""
 
 
-_EXACT_FLOAT_LIMIT = 2**53
-"""Below this magnitude a float holds every integer exactly; above it, `-9223372036854775809` parses as -2**63."""
-
-
 def _integral_float(value: Any) -> Any:
-    # JSON has one number type: JSON Schema's `integer` (and OpenAPI's) includes -254141.0, so it is accepted. Only
-    # where a float is exact: a larger one may be a rounded out-of-range integer, and stays refused.
-    if isinstance(value, float) and value.is_integer() and abs(value) < _EXACT_FLOAT_LIMIT:
+    # JSON has one number type: JSON Schema's `integer` (and OpenAPI's) includes -254141.0 and 1.152921504606847e18,
+    # so a float with no fractional part is read as the integer it is, when that fits int64 (Python compares a float
+    # and an int exactly: 2**63 - 1 written as a float is 2**63 and does not). Integer literals reach us exact
+    # (`body.parse_json`), so an out-of-range one is never a float rounded into range here.
+    if isinstance(value, float) and value.is_integer() and INT64_MIN <= value <= INT64_MAX:
         return int(value)
     return value
 
@@ -40,8 +38,9 @@ Int64 = Annotated[
     BeforeValidator(_integral_float),  # last, so outermost: it runs before the strict check
 ]
 """A JSON integer that fits a signed 64-bit integer, for pydantic request models: an integer-valued number such as
-`2.0` counts (as JSON Schema's `integer` does); bools, fractions and strings are refused, as are integers outside
-[-2**63, 2**63-1]; OpenAPI shows it as `integer`, format `int64`."""
+`2.0` or `1.5e18` counts (as JSON Schema's `integer` does), as the integer its double-precision value is; bools,
+fractions and strings are refused, as are integers outside [-2**63, 2**63-1]; OpenAPI shows it as `integer`, format
+`int64`."""
 
 MAX_REPORTED_ERRORS = 5
 """At most this many problems are spelled out in one message; the rest are counted."""
@@ -117,9 +116,8 @@ def _problem(error: ErrorDetails) -> str:
     ):
         return "out of int64 range"
     value = error.get("input")
-    # JSON integers beyond 64 bits reach us as floats (orjson's choice), so an integral float that large is
-    # an integer literal out of range rather than a fraction.
-    if kind == "int_type" and isinstance(value, float) and value.is_integer() and abs(value) >= 2**63:
+    # an integral float outside int64 (`_integral_float` leaves it as it is) is out of range rather than a fraction
+    if kind == "int_type" and isinstance(value, float) and value.is_integer() and not INT64_MIN <= value <= INT64_MAX:
         return "out of int64 range"
     if kind in _MESSAGES:
         return _MESSAGES[kind]
