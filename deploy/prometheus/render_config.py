@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +54,18 @@ COMMITTED: Mapping[str, Variant] = {
     "prometheus.native.yml": Variant(Consul("127.0.0.1:8500"), self_target="127.0.0.1:9090", rules_dir="rules"),
 }
 """The rendered files kept in this folder (relative rule paths resolve against the config file's folder)."""
+
+COMPOSE_RULES_DIR = "/etc/prometheus/rules"
+"""Where compose's Prometheus finds rules/ (deploy/docker-compose.yml mounts this folder at /etc/prometheus)."""
+
+
+def compose_with_token(token: str, *, template: str | None = None) -> str:
+    """Compose's configuration (`prometheus.yml`) with Prometheus' own Consul ACL `token`, which `make up
+    MODE=docker` hands compose as the secret Prometheus reads (/run/secrets/prometheus.yml): Prometheus 2.24 takes
+    Consul's token only inline. The rules path is absolute, as the secret does not lie beside the rules."""
+    committed = COMMITTED["prometheus.yml"]
+    variant = replace(committed, consul=replace(committed.consul, token=token), rules_dir=COMPOSE_RULES_DIR)
+    return render(TEMPLATE.read_text() if template is None else template, variant)
 
 
 def consul_from_address(address: str, *, token: str = "") -> Consul:

@@ -16,8 +16,10 @@ as `make up MODE=docker`. What swarm mode here needs differently (and why):
   `depends_on:` (swarm has no start order: trims and add retry Consul until it answers);
 - relative bind paths are relative to this folder;
 - Consul's ACLs go (its `secrets:`, the `-config-file=/run/secrets/...` that reads them, the services'
-  `CONSUL_HTTP_TOKEN`): compose writes the ACL configuration into Consul's container from the environment of
-  `make up MODE=docker`, which swarm secrets (files or external) cannot; the swarm bed's Consul stays open.
+  `CONSUL_HTTP_TOKEN`, Prometheus' token): compose writes the ACL configuration into Consul's container, and
+  Prometheus' configuration with its token into Prometheus', from the environment of `make up MODE=docker`, which
+  swarm secrets (files or external) cannot; the swarm bed's Consul stays open, and its Prometheus reads the committed
+  token-less `prometheus.yml` of the mounted folder.
 
 `python -m deploy.swarm stack` prints the derivation; `--write` refreshes the committed deploy/swarm/docker-stack.yml
 (tests/swarm checks it is in sync).
@@ -48,6 +50,10 @@ HEADER = """\
 # rules in stack.py), then run `python -m deploy.swarm stack --write`; tests/swarm/test_swarm_stack.py checks this.
 # `docker stack deploy -c deploy/swarm/docker-stack.yml kitmultihost` (`make swarm-up` does it; docs/multihost.md).
 """
+
+PROMETHEUS_SECRET = "--config.file=/run/secrets/prometheus.yml"
+PROMETHEUS_CONFIG = "--config.file=/etc/prometheus/prometheus.yml"
+"""Compose's Prometheus reads its configuration (with its token) from a secret; swarm's the committed file."""
 
 _SHORT_PORT = re.compile(r"^(?:(?P<ip>\$\{[^}]+\}|[\d.]+):)?(?P<published>\$\{[^}]+\}|\d+):(?P<target>\d+)$")
 
@@ -81,8 +87,9 @@ def service(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     """One compose service as a swarm service."""
     out = {k: copy.deepcopy(v) for k, v in spec.items() if k not in DROPPED and k not in ("deploy", "secrets")}
     out["image"] = f"{REGISTRY}/{spec['image']}"
-    if "command" in out:  # Consul's ACL configuration, a compose secret (see the module docstring)
-        out["command"] = [arg for arg in out["command"] if not str(arg).startswith("-config-file=/run/secrets/")]
+    if "command" in out:  # Consul's ACL configuration and Prometheus' token, compose secrets (the module docstring)
+        args = [arg for arg in out["command"] if not str(arg).startswith("-config-file=/run/secrets/")]
+        out["command"] = [PROMETHEUS_CONFIG if arg == PROMETHEUS_SECRET else arg for arg in args]
     if isinstance(out.get("environment"), dict):
         out["environment"].pop("CONSUL_HTTP_TOKEN", None)
     if "volumes" in out:

@@ -2,11 +2,13 @@
 namespace (`nsenter --net=... python -m containers.probe ...`), or on the host when the engine is the host's own.
 It prints one JSON object; the test asserts on it.
 
-  probe.py check --trims N [--targets] [--fake-trim]
+  probe.py check --trims N [--targets] [--fake-trim] [--tokens-file F]
                              waits (bounded) for Consul to show add and N trims passing (and with --targets,
                              Prometheus to have every target up), then calls /sum, /concat, gRPC Sum and Concat;
                              with --fake-trim first the fake-trim attack on Consul: registers a `trim` with no
-                             token and with a made-up one (statuses and the catalog's trims under "fake trim")
+                             token and with a made-up one (statuses and the catalog's trims under "fake trim");
+                             with --tokens-file (the stack's consul-tokens.json) what Consul knows of Prometheus'
+                             token and what Prometheus says of its configuration (under "prometheus")
   probe.py load --seconds S --rate R   a bounded /concat load: R requests a second, at most 8 in flight
 """
 
@@ -87,6 +89,24 @@ def fake_trim(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def prometheus_facts(consul: str, prometheus: str, tokens_file: str) -> dict[str, Any]:
+    """The policies Consul gives Prometheus' token; whether Prometheus' loaded configuration presents a Consul token
+    (Prometheus shows a set secret as `<secret>`); how many rule groups it loaded."""
+    with open(tokens_file, encoding="utf-8") as tokens:
+        token = json.load(tokens)["prometheus"]
+    me = httpx.get(f"http://{consul}/v1/acl/token/self", headers={"X-Consul-Token": token}, timeout=5)
+    me.raise_for_status()
+    config = httpx.get(f"{prometheus}/api/v1/status/config", timeout=5)
+    config.raise_for_status()
+    rules = httpx.get(f"{prometheus}/api/v1/rules", timeout=5)
+    rules.raise_for_status()
+    return {
+        "token policies": sorted(policy["Name"] for policy in me.json()["Policies"]),
+        "config has a token": "token: <secret>" in config.json()["data"]["yaml"],
+        "rule groups": len(rules.json()["data"]["groups"]),
+    }
+
+
 def check(args: argparse.Namespace) -> dict[str, Any]:
     consul, prometheus = f"{HOST}:{args.consul_port}", f"http://{HOST}:{args.prometheus_port}"
     attack = fake_trim(args) if args.fake_trim else None
@@ -97,6 +117,8 @@ def check(args: argparse.Namespace) -> dict[str, Any]:
         seen = _discovery(consul, prometheus)
     seen["waited"] = round(time.monotonic() - started, 1)
     seen["calls"] = _calls(f"http://{HOST}:{args.add_http_port}", f"{HOST}:{args.add_grpc_port}")
+    if args.tokens_file:
+        seen["prometheus"] = prometheus_facts(consul, prometheus, args.tokens_file)
     if attack is not None:
         seen["fake trim"] = attack
     return seen
@@ -158,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     checking.add_argument("--timeout", type=float, default=60)
     checking.add_argument("--targets", action="store_true", help="also wait for every Prometheus target up")
     checking.add_argument("--fake-trim", action="store_true", help="first try registering a fake trim in Consul")
+    checking.add_argument("--tokens-file", help="the stack's consul-tokens.json: check Prometheus' own token")
     loading = verbs.add_parser("load")
     loading.add_argument("--seconds", type=float, default=10)
     loading.add_argument("--rate", type=float, default=20)

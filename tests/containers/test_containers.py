@@ -3,7 +3,8 @@
 What this proves: our Dockerfiles build (on a Python base given as a build argument) into images that run
 unprivileged, hold no dev dependency, carry a health check and the OCI labels, and are tagged from git; the compose
 file wires them up: health checks gate the start, every published port is on 127.0.0.1, add reaches the trims
-through Consul over HTTP and gRPC, Prometheus finds every instance through Consul; Consul is closed (a fake trim
+through Consul over HTTP and gRPC, Prometheus finds every instance through Consul with its own read token (held in
+a compose secret, not in git or on a command line); Consul is closed (a fake trim
 registered with no token or a made-up one is refused 403, while add and the trims registered with their own tokens
 and add finds all trims); a trim killed under load costs no request; trims scale down and up; `make down` leaves no
 container, network or volume.
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from containers.engine import ROOT, Engine, EngineMissing
 from deploy.local.kitstack import docker as kitdocker
@@ -128,7 +130,8 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
         steps.run("make up MODE=docker TRIM=3", engine.inside([make, "up", "MODE=docker", "TRIM=3"]), env, 420)
 
         # the fake-trim attack first, from where the published ports are; then add finds exactly the 3 real trims
-        check = [*probe, *ports, "check", "--trims", "3", "--targets", "--fake-trim"]
+        tokens_file = Path(env.get("STACK_RUN_DIR") or ROOT / ".run") / "consul-tokens.json"
+        check = [*probe, *ports, "check", "--trims", "3", "--targets", "--fake-trim", f"--tokens-file={tokens_file}"]
         seen = json.loads(steps.run("fake trim refused, discovery and calls", check, env, 120))
         attack = seen.pop("fake trim")
         steps.facts["fake trim"] = attack
@@ -140,6 +143,12 @@ def test_make_up_docker_runs_the_stack_for_real(engine: Engine) -> None:
         jobs = sorted(t["job"] for t in seen["targets"])
         assert jobs == ["kit"] * 4 + ["prometheus"], seen["targets"]
         assert {t["health"] for t in seen["targets"]} == {"up"}, seen["targets"]
+        # ... with its own token: the one its configuration (a compose secret) holds, read only, known to Consul
+        secret = engine.docker("exec", f"{PROJECT}-prometheus-1", "cat", "/run/secrets/prometheus.yml")
+        assert f'token: "{json.loads(tokens_file.read_text())["prometheus"]}"' in secret
+        rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules" / "kit.rules.yml").read_text())
+        loaded = {"token policies": ["prometheus"], "config has a token": True, "rule groups": len(rules["groups"])}
+        assert seen["prometheus"] == loaded, seen["prometheus"]  # the rules too: the secret names them absolutely
         assert seen["calls"] == {
             "/sum": [200, {"v": 5}],
             "/concat": [200, {"v": "containers"}],

@@ -53,6 +53,16 @@ def test_committed_configs_differ_only_in_addresses(name: str, server: str, self
     assert all(re.search(r"server: |targets: \[", line) for line in differing), differing
 
 
+def test_composes_config_with_a_token_differs_from_the_committed_one_in_token_and_rules_path_only() -> None:
+    text = render_config.compose_with_token("s3cr3t-token")
+    committed = (FOLDER / "prometheus.yml").read_text()
+    assert 'token: "s3cr3t-token"' in text
+    assert '- "/etc/prometheus/rules/kit.rules.yml"' in text  # where compose mounts rules/
+    differing = set(text.splitlines()) ^ set(committed.splitlines())
+    assert all(re.search(r"token: |kit\.rules\.yml", line) for line in differing), differing
+    assert len(differing) == 4
+
+
 @pytest.mark.integration  # runs the renderer and promtool
 def test_start_time_render_takes_consul_and_token_from_the_environment(tmp_path: Path) -> None:
     out = tmp_path / "prometheus.yml"

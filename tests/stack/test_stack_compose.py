@@ -250,10 +250,17 @@ def test_consul_is_closed_and_each_service_registers_with_its_own_token() -> Non
     consul = services["consul"]
     assert "-config-file=/run/secrets/consul-acl.hcl" in consul["command"]
     assert consul["secrets"] == [{"source": "consul-acl", "target": "consul-acl.hcl", "mode": 0o444}]
-    assert _compose()["secrets"] == {"consul-acl": {"environment": "STACK_CONSUL_ACL_CONFIG"}}
+    assert _compose()["secrets"] == {
+        "consul-acl": {"environment": "STACK_CONSUL_ACL_CONFIG"},
+        "prometheus-config": {"environment": "STACK_PROMETHEUS_CONFIG"},
+    }
     for name in SERVICES:  # a generated one too (make new-service): its own token, as kitstack.docker names it
         token = services[name]["environment"]["CONSUL_HTTP_TOKEN"]
         assert token == f"${{{docker.token_variable(name)}:-}}", token  # without it: refused registration (403)
-    assert "CONSUL_HTTP_TOKEN" not in services["prometheus"].get("environment", {})  # anonymous reads suffice
+    # Prometheus' token is in its configuration, a secret (kitstack.docker renders it), not in its environment
+    prometheus = services["prometheus"]
+    assert "--config.file=/run/secrets/prometheus.yml" in prometheus["command"]
+    assert prometheus["secrets"] == [{"source": "prometheus-config", "target": "prometheus.yml", "mode": 0o444}]
+    assert "CONSUL_HTTP_TOKEN" not in prometheus.get("environment", {})
     # no secret is committed: nothing in the file looks like a Consul token (a UUID)
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", COMPOSE.read_text())

@@ -72,10 +72,15 @@ def test_consuls_secrets_reach_compose_from_the_stacks_tokens_and_win_over_the_e
     assert 'default_policy = "deny"' in env["STACK_CONSUL_ACL_CONFIG"]
     assert tokens.management in env["STACK_CONSUL_ACL_CONFIG"]
     assert (env["STACK_CONSUL_ADD_TOKEN"], env["STACK_CONSUL_TRIM_TOKEN"]) == (tokens.add, tokens.trim)
+    # Prometheus' configuration (a secret) presents its own token, none other, and reads the mounted rules
+    config = env["STACK_PROMETHEUS_CONFIG"]
+    assert f'token: "{tokens.prometheus}"' in config
+    assert tokens.management not in config
+    assert '- "/etc/prometheus/rules/kit.rules.yml"' in config
     assert acl.Tokens.load_or_make(tmp_path / "consul-tokens.json") == tokens  # made once, then kept
     echo = acl.Tokens.load_or_make(tmp_path / "consul-tokens.json", ["echo"])  # a generated service gets its own
     assert docker.compose_env(ROOT, {}, echo)["STACK_CONSUL_ECHO_TOKEN"] == echo.services["echo"] != tokens.trim
-    assert "STACK_CONSUL_ACL_CONFIG" not in docker.compose_env(ROOT, {})
+    assert {"STACK_CONSUL_ACL_CONFIG", "STACK_PROMETHEUS_CONFIG"}.isdisjoint(docker.compose_env(ROOT, {}))
 
 
 def test_up_starts_consul_alone_first() -> None:

@@ -1,7 +1,7 @@
 """The stack under Docker Compose: deploy/docker-compose.yml does the work; this only builds the commands and their
 environment (ports moved as the local stack's, git's tag on the images, the profile `extras` by default, Consul's
 ACL secrets), refuses a second `up`, names a busy published port first, closes Consul before anything registers
-(see `acl`), and prints the same summary as the local stack."""
+(see `acl`), gives Prometheus its own read token, and prints the same summary as the local stack."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import acl
+from . import acl, prometheus
 from .local import StackError
 from .ports import VARIABLES, Port, Ports, busy, describe_busy
 from .summary import Addresses, summary
@@ -77,14 +77,17 @@ def acl_env(tokens: acl.Tokens) -> dict[str, str]:
 def compose_env(root: Path, env: Mapping[str, str], tokens: acl.Tokens | None = None) -> dict[str, str]:
     """`env` plus what deploy/docker-compose.yml reads: each published port (STACK_PORT_OFFSET applied, as
     Ports.from_env reads it), the profiles, git's tag and labels, when Jaeger does not run no trace exporter, and
-    with `tokens` Consul's ACL secrets (`acl_env`; they win over `env`). Tag, labels and exporter set in `env` win."""
+    with `tokens` Consul's ACL secrets (`acl_env`) and Prometheus' configuration with its own token
+    (STACK_PROMETHEUS_CONFIG); these win over `env`. Tag, labels and exporter set in `env` win."""
     ports = Ports.from_env(env)
     chosen = profiles(env)
     defaults = image_labels(root)
     if EXTRAS not in chosen:
         defaults["STACK_TRACES_EXPORTER"] = "none"
     port_vars = {VARIABLES[field]: str(getattr(ports, field)) for field in (*CORE, *EXTRA)}
-    secrets = acl_env(tokens) if tokens is not None else {}
+    secrets = {}
+    if tokens is not None:
+        secrets = acl_env(tokens) | {"STACK_PROMETHEUS_CONFIG": prometheus.compose_config(root, tokens.prometheus)}
     return {**defaults, **env, **port_vars, **secrets, "COMPOSE_PROFILES": ",".join(chosen)}
 
 
@@ -185,7 +188,7 @@ def up(
     elapsed = time.monotonic() - started
     where = Addresses.compose(ports, extras=extras)
     print(summary(where, trims=trims, seconds=elapsed, mode="Docker Compose"), file=out)
-    print(f"Consul's ACL tokens (management, add, trim): {tokens_file} (0600)", file=out)
+    print(f"Consul's ACL tokens (management, add, trim, prometheus): {tokens_file} (0600)", file=out)
 
 
 MACHINE_CAS = Path("/usr/local/share/ca-certificates")

@@ -9,6 +9,8 @@ absolute path of the rules) into the run folder. Without that script, a minimal 
 
 from __future__ import annotations
 
+import os
+import runpy
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -58,8 +60,9 @@ def render(root: Path, out_dir: Path, *, consul: str, prometheus: str, token: st
     config = out_dir / "prometheus.yml"
     if renderer.is_file():
         argv = [sys.executable, str(renderer), "--consul", consul, "--self", prometheus, "-o", str(config)]
-        argv += ["--rules-dir", str(source_dir / "rules"), "--token", token]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        argv += ["--rules-dir", str(source_dir / "rules")]
+        env = {**os.environ, "CONSUL_HTTP_TOKEN": token}  # the renderer's default; a token is on no command line
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, env=env)
         if done.returncode != 0:
             raise OSError(f"{renderer} failed: {done.stderr.strip()}")
     else:
@@ -92,4 +95,14 @@ def prometheus_argv(tools: Tools, files: PrometheusFiles, data: Path, *, listen:
     return argv
 
 
-__all__ = ["PrometheusFiles", "prometheus_argv", "render"]
+def compose_config(root: Path, token: str) -> str:
+    """Compose's Prometheus configuration presenting Prometheus' own Consul ACL `token`
+    (`deploy/prometheus/render_config.py`'s `compose_with_token`): the text of the secret deploy/docker-compose.yml
+    writes into Prometheus' container from STACK_PROMETHEUS_CONFIG."""
+    renderer = runpy.run_path(str(root / "deploy" / "prometheus" / "render_config.py"))
+    text = renderer["compose_with_token"](token)
+    assert isinstance(text, str)
+    return text
+
+
+__all__ = ["PrometheusFiles", "compose_config", "prometheus_argv", "render"]
