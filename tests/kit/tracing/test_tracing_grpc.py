@@ -16,10 +16,10 @@ from opentelemetry.trace import SpanKind, StatusCode, Tracer
 from kit.endpoint import Endpoint
 from kit.errors import BusinessError, DeadlineExceeded, Internal, InvalidArgument, KitError, RateLimited, Unavailable
 from kit.tracing import Tracing
-from kit.transport.grpc import client_endpoint, service_handler, start_server, unary
+from kit.transport.grpc import service_handler, start_server, unary
+from support.trim_grpc import trim_endpoint
 from trimsvc.pb.trim_pb2 import TrimRequest, TrimResponse
 
-TRIM = "/pb.Trim/TrimSpace"
 Call = Callable[[Endpoint[str, str]], Awaitable[Endpoint[str, str]]]
 
 
@@ -41,16 +41,7 @@ async def serve_trim(tracer: Tracer) -> AsyncIterator[Callable[..., Awaitable[En
         servers.append(server)
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
         channels.append(channel)
-        return client_endpoint(
-            channel,
-            TRIM,
-            request_type=TrimRequest,
-            response_type=TrimResponse,
-            encode=lambda s: TrimRequest(s=s),
-            decode=lambda pb: pb.s,
-            tracer=client_tracer,
-            instance=f"127.0.0.1:{port}",
-        )
+        return trim_endpoint(channel, tracer=client_tracer, instance=f"127.0.0.1:{port}")
 
     yield start
     for channel in channels:
@@ -153,16 +144,7 @@ async def test_statuses_follow_what_was_answered(
 
 async def test_an_unreachable_instance_marks_the_client_span(tracer: Tracer, exporter: InMemorySpanExporter) -> None:
     channel = grpc.aio.insecure_channel("127.0.0.1:1")
-    client: Endpoint[str, str] = client_endpoint(
-        channel,
-        TRIM,
-        request_type=TrimRequest,
-        response_type=TrimResponse,
-        encode=lambda s: TrimRequest(s=s),
-        decode=lambda pb: pb.s,
-        tracer=tracer,
-        timeout=5.0,
-    )
+    client = trim_endpoint(channel, tracer=tracer, timeout=5.0)
     try:
         with pytest.raises(Unavailable):
             await client("a")

@@ -13,7 +13,8 @@ import pytest
 
 from kit.endpoint import Endpoint
 from kit.errors import InvalidArgument
-from kit.transport.grpc import client_endpoint, service_handler, start_server, unary
+from kit.transport.grpc import service_handler, start_server, unary
+from support.trim_grpc import TRIM, trim_endpoint
 from trimsvc.pb.trim_pb2 import TrimRequest, TrimResponse
 
 Serve = Callable[..., Awaitable[int]]
@@ -50,7 +51,6 @@ async def connect() -> AsyncIterator[Connect]:
         await channel.close(None)
 
 
-TRIM = "/pb.Trim/TrimSpace"
 StartTrim = Callable[..., Awaitable[int]]
 TrimClient = Callable[..., Endpoint[str, str]]
 RawTrim = Callable[[grpc.aio.Channel], grpc.aio.UnaryUnaryMultiCallable[TrimRequest, TrimResponse]]
@@ -84,15 +84,7 @@ def trim_client() -> TrimClient:
     """Makes the `client_endpoint` for /pb.Trim/TrimSpace on a channel."""
 
     def make(channel: grpc.aio.Channel, *, timeout: float | None = None) -> Endpoint[str, str]:
-        return client_endpoint(
-            channel,
-            TRIM,
-            request_type=TrimRequest,
-            response_type=TrimResponse,
-            encode=lambda s: TrimRequest(s=s),
-            decode=lambda pb: pb.s,
-            timeout=timeout,
-        )
+        return trim_endpoint(channel, timeout=timeout)
 
     return make
 
