@@ -18,8 +18,8 @@ On a machine where no engine answers, it starts one in a private network namespa
 and stops it at the end; every client (make, curl-like probes, the load) runs inside that namespace. Where an
 engine already answers, the same steps run against it (it still builds the Debian stand-ins: root and mmdebstrap).
 Each step's time is printed and written to .run/containers-test.json. Measured on this 2-core machine while others'
-tests kept it at load 25-40: about 2.5 minutes with the images cached, about 10 from an empty data root (the
-Debian base alone took 6 minutes there; about 25 s on a quiet machine).
+tests kept it at load 25-40: about 2.5 minutes with the images cached (104 s at load 5-7), about 10 from an empty
+data root (the Debian base alone took 6 minutes there; about 25 s on a quiet machine).
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from kit import endpoint as kep
+from kit.endpoint import INT64_MAX, INT64_MIN
 from kit.transport.http import add_route, model_decoder, new_app
+from kit.transport.http.body import parse_json
 from support.sum_route import Pair, asgi_client, make_app
 
 ERROR_ONLY = {"error"}
@@ -89,6 +91,15 @@ async def test_a_number_with_no_fraction_that_fits_int64_is_that_integer(content
 
     assert (response.status_code, response.json()) == (200, {"v": a})
     assert seen.requests == [Pair(a, 0)]
+
+
+@pytest.mark.parametrize("literal", [-(2**63) - 1, -(2**63) - 1024, -(2**63) - 1025, 2**64, -(10**30), 10**30])
+def test_an_integer_literal_outside_int64_is_never_read_as_one_inside(literal: int) -> None:
+    # orjson alone reads -2**63 - 1 ... -2**63 - 1024 as the float -2**63
+    value = parse_json(b'{"a": %d}' % literal)["a"]
+
+    assert not INT64_MIN <= value <= INT64_MAX, value
+    assert value == literal or isinstance(value, float)
 
 
 @pytest.mark.parametrize("text", ["naïve café", "日本語テキスト", "🎉" * 10, "x" * 50_000])

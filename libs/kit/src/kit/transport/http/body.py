@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,23 +43,24 @@ async def collect_body(declared: str | None, chunks: AsyncIterator[bytes], limit
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
-_LONG_DIGITS = re.compile(rb"\d{19}")
-"""orjson reads an integer literal outside [-2**63, 2**64) as a rounded float (`-9223372036854775809` as -2**63,
-which fits int64); every such literal has at least 19 digits."""
+_ROUNDED_INTO_INT64 = b"-922337203685477"
+"""orjson reads an integer literal outside [-2**63, 2**64) as a rounded float, which is out of int64 for all but
+those just below -2**63: -9223372036854775809 to -9223372036854776832 become -2**63. Each of those begins with this
+(a substring search: about 0.3 us for a 1 KB body of text, where a regular expression over digit runs took 13)."""
 
 
 def parse_json(body: bytes) -> Any:
-    """The JSON value of a body; `InvalidArgument` saying why when it is empty, not UTF-8 or not JSON. Every integer
-    literal is read exact (a Python int, however long), every number with a fraction or an exponent as a float."""
+    """The JSON value of a body; `InvalidArgument` saying why when it is empty, not UTF-8 or not JSON. A number with
+    a fraction or an exponent is a float, an integer literal an int, except that orjson gives a float for one outside
+    [-2**63, 2**64): never one that fits int64, so an out-of-range integer is never read as an in-range one."""
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise InvalidArgument(_why_not_json(body, exc)) from None
-    if _LONG_DIGITS.search(body) is None:
+    if _ROUNDED_INTO_INT64 not in body:
         return value
-    # Rare (a run of 19 digits, in a number or a string): the standard library's parser keeps integer literals
-    # exact; orjson has already refused what is not strict JSON (NaN, a lone surrogate...), so it reads the same
-    # document.
+    # Rare: the standard library's parser keeps every integer literal exact; orjson has already refused what is not
+    # strict JSON (NaN, a lone surrogate...), so both read the same document.
     try:
         return json.loads(body)
     except (ValueError, RecursionError):  # past Python's 4300-digit int limit or its nesting: orjson's reading
