@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
-from deploy.local.kitstack import cli, docker, local
+from deploy.local.kitstack import cli, docker, launch, local
 from deploy.local.kitstack.procs import identity
 from deploy.local.kitstack.state import Proc, RunDir, State
 
@@ -135,3 +136,19 @@ def test_compose_commands() -> None:
         "--scale", "trim=3", "--wait", "--wait-timeout", "90",
     ]  # fmt: skip
     assert cmds["down"][-5:] == ["--profile", "*", "down", "--remove-orphans", "--volumes"]
+
+
+def test_a_ctrl_c_while_a_part_starts_waits_until_it_is_recorded() -> None:
+    done: list[str] = []
+
+    def start_and_record() -> None:
+        with launch.deferred_interrupt():
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C after the part started, before it is recorded
+            done.append("recorded")
+
+    with pytest.raises(KeyboardInterrupt):
+        start_and_record()
+    assert done == ["recorded"]
+    with launch.deferred_interrupt():
+        done.append("nothing held back")  # no Ctrl-C: no KeyboardInterrupt
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -4,10 +4,13 @@ at once, so `down` stops it whatever happens next."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +23,24 @@ from .tools import Tools
 from .wait import ProgressLine, WaitFailed, wait_until
 
 MAX_TRIMS = 10
+
+
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Holds a Ctrl-C (SIGINT) back until the block is done, then raises KeyboardInterrupt: for what must not be cut
+    in half, such as starting a detached process and recording it. Outside the main thread it holds nothing back
+    (Python delivers signals to the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 class StackError(RuntimeError):
@@ -105,11 +126,13 @@ class Launch:
         run = self.opts.run_dir
         env = self.opts.environ()
         log = run.logs / f"{spec.name}.log"
-        process = Process.start(spec, log=log, cwd=self.opts.root, env=env, detach=True, rotation=self.opts.rotation)
-        self._processes.append(process)
-        self.started.append(process.record)
-        self.state = self.state.replacing(process.record)
-        run.save(self.state)
+        rotation = self.opts.rotation
+        with deferred_interrupt():  # a part started but not yet recorded would outlive a Ctrl-C here
+            process = Process.start(spec, log=log, cwd=self.opts.root, env=env, detach=True, rotation=rotation)
+            self._processes.append(process)
+            self.started.append(process.record)
+            self.state = self.state.replacing(process.record)
+            run.save(self.state)
 
     def _exited(self) -> str | None:
         return next((p.name for p in self._processes if not p.alive()), None)
@@ -164,6 +187,7 @@ __all__ = [
     "Launch",
     "Options",
     "StackError",
+    "deferred_interrupt",
     "extra_services",
     "failure",
     "specs",
