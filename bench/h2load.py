@@ -38,6 +38,15 @@ def _number(pattern: str, text: str) -> float:
     return float(found.group(1))
 
 
+def _seconds(text: str) -> float:
+    """The run's length from h2load's `finished in 1.00s` or, when under a second, `finished in 995.50ms`."""
+    found = re.search(r"finished in ([0-9.]+)(ms|s)\b", text)
+    if found is None:
+        raise RuntimeError(f"h2load's report lacks 'finished in':\n{text}")
+    value = float(found.group(1))
+    return value / 1000 if found.group(2) == "ms" else value
+
+
 def percentile_ms(sorted_us: list[int], q: float) -> float:
     """Nearest-rank percentile of sorted microsecond samples, in milliseconds (0 when there is none)."""
     if not sorted_us:
@@ -87,7 +96,7 @@ def run_h2load(h2load: str, url: str, request: bytes, reply: bytes, *, conns: in
     }
     return Load(
         requests=good,
-        seconds=_number(r"finished in ([0-9.]+)s", out),
+        seconds=_seconds(out),
         errors={kind: n for kind, n in errors.items() if n},
         p50_ms=percentile_ms(latencies, 50),
         p99_ms=percentile_ms(latencies, 99),

@@ -36,10 +36,28 @@ def interval(shedder: Shedder, clock: FakeClock, *, in_flight: int, seconds: flo
         shedder.done(started + shedder.cfg.interval - seconds, completed=True)
 
 
-def test_with_no_lag_nothing_is_shed_however_many_are_in_flight() -> None:
+def test_with_no_lag_nothing_within_the_headroom_is_shed_however_slow() -> None:
     shedder, _, _ = make(initial_limit=10)
-    shedder.in_flight = 500  # waiting on a slow dependency, not on this loop
+    shedder.in_flight = 12  # waiting on a slow dependency, not on this loop: past the limit, within 1.25x
     assert not shedder.should_shed()
+
+
+def test_with_no_lag_a_slow_dependency_is_followed_however_many_wait() -> None:
+    # Requests pile up on a stalled dependency while the loop keeps up: each jump is held for one interval at
+    # most, and the limit follows, so 500 in flight are reached within a few intervals, with few shed.
+    shedder, _, clock = make(initial_limit=10)
+    shed = 0
+    for _ in range(20):
+        for _ in range(500 - shedder.in_flight):
+            if shedder.should_shed():
+                shed += 1
+                break
+            shedder.admitted()
+        clock.advance(shedder.cfg.interval)
+        shedder.done(clock(), completed=True)  # one completes: the interval ends
+        shedder.admitted()
+    assert shedder.in_flight >= 500
+    assert shed <= 20
 
 
 def test_behind_and_at_the_limit_sheds() -> None:
@@ -107,6 +125,7 @@ def test_the_cool_off_keeps_shedding_after_the_lag_drops_then_ends() -> None:
     clock.advance(0.5)
     assert shedder.should_shed()  # and the cool-off starts again from here
     clock.advance(1.1)
+    shedder.in_flight = 12  # past the limit, within its headroom (1.25): only a jump would be held now
     assert not shedder.should_shed()
 
 
@@ -179,7 +198,7 @@ def test_after_the_loop_was_behind_the_limit_holds_for_the_cool_off() -> None:
     shedder.in_flight = 9
     assert not shedder.should_shed()
     clock.advance(1.1)  # since the last shed
-    shedder.in_flight = 50
+    shedder.in_flight = 12
     assert not shedder.should_shed()
 
 
@@ -200,3 +219,30 @@ def test_the_gate_admits_or_answers_with_the_error_to_send() -> None:
     refusal = gate()
     assert isinstance(refusal, Overloaded) and refusal.retry_after == 3.0
     assert shed == [1]
+
+
+def test_a_sudden_jump_is_held_at_headroom_times_the_limit_while_the_loop_keeps_up() -> None:
+    shedder, _, _ = make(initial_limit=80, headroom=1.25)
+    shedder.in_flight = 99
+    assert not shedder.should_shed()
+    shedder.in_flight = 100  # 80 x 1.25
+    assert shedder.should_shed()
+
+
+def test_after_a_jump_the_loop_kept_up_with_the_limit_follows_at_once() -> None:
+    shedder, _, clock = make(initial_limit=80, headroom=1.25)
+    shedder.in_flight = 100
+    assert shedder.should_shed()  # held at the jump
+    shedder.in_flight = 0
+    interval(shedder, clock, in_flight=100, seconds=0.02)  # no lag: the loop kept up with 100 in flight
+    assert shedder.limit() == 125  # 100 x 1.25: a legitimate ramp is held about one interval a step
+
+
+def test_after_a_jump_the_loop_fell_behind_with_the_limit_does_not_follow() -> None:
+    shedder, lag, clock = make(initial_limit=80, headroom=1.25)
+    shedder.in_flight = 100
+    assert shedder.should_shed()
+    shedder.in_flight = 0
+    lag.seconds = 0.2  # the jump it let in put the loop behind
+    interval(shedder, clock, in_flight=100, seconds=0.02)
+    assert shedder.limit() < 100

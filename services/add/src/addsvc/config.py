@@ -23,7 +23,7 @@
 | ADD_DRAIN_DELAY | 1 | seconds a stopping instance, already out of Consul, keeps serving so callers see it leave |
 | ADD_SHED | true | shed load when overloaded: 503 + Retry-After / UNAVAILABLE at once (kit.overload) |
 | ADD_SHED_LAG, ADD_SHED_COOL_OFF | 0.02, 1 | loop lag (s) that is overloaded; seconds that lasts after it |
-| ADD_SHED_TOLERANCE, _HEADROOM | 2, 1.25 | durations that shrink the limit; in-flight share that grows it |
+| ADD_SHED_TOLERANCE, _HEADROOM | 1.5, 1.25 | durations that shrink the limit; in-flight share that grows it |
 | ADD_SHED_INITIAL_LIMIT | 64 | requests in flight allowed before any is learned |
 | ADD_SHED_MIN_LIMIT, ADD_SHED_MAX_LIMIT | 4, 2000 | bounds of the learned limit (requests in flight) |
 | ADD_SHED_RETRY_AFTER | 1 | seconds a shed request's Retry-After asks for |

@@ -248,3 +248,27 @@ async def test_going_back_to_the_only_instance_waits_a_little_each_time() -> Non
     assert instances.calls == ["a:1", "a:1", "a:1"]
     # 10 ms before the second attempt and 20 ms before the third: at least 30 ms in all (more on a busy machine).
     assert loop.time() - started >= 0.03
+
+
+async def test_a_hedge_the_budget_refused_does_not_forbid_a_retry_once_the_budget_has_room() -> None:
+    # Half an extra attempt per call: after two calls and one extra attempt spent, this call (the third) leaves no
+    # room when its hedge is due; a fourth call makes room: the hung first attempt is then cut at its share (0.1 s
+    # of 0.3 s) and retried on another instance.
+    budget = Budget(ratio=0.5, per_second=0.0, clock=FakeClock())
+    budget.call()
+    budget.call()
+    assert budget.spend()
+    instances = Instances(a_1="hang", b_2=None)
+    counts = Counts()
+    endpoint = hedged(instances, counts, budget=budget, timeout=0.3)
+
+    async def one() -> str:
+        result: str = await endpoint("x")
+        return result
+
+    call = asyncio.create_task(one())
+    await asyncio.sleep(0.05)  # the hedge was due after 1 ms and refused
+    assert counts.hedges == 0
+    budget.call()  # room again
+    assert await call == "b:2"
+    assert instances.calls == ["a:1", "b:2"] and counts.hedges == 0

@@ -16,8 +16,10 @@ A request is shed when both hold:
   within `headroom` of does not grow, so it stays near what the service was doing and holds a burst there; and
   while the service is not overloaded (as above), longer durations are a dependency's, not this queue's: they do
   not shrink it.
-An instance whose loop has not been behind for `cool_off` seconds never sheds, however many requests wait on a slow
-dependency.
+While the loop keeps up (not overloaded), only a sudden jump is held: requests in flight past `headroom` times the
+limit are shed until the next interval; if the loop kept up with the jump, the limit follows it at once (to the
+peak times `headroom`), so a legitimate ramp, or requests piling up on a slow dependency, is held about one interval
+a step, and a 4x overload is caught before the work it brings has made the loop fall behind.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class ShedConfig:
     enabled: bool = True
     lag: float = 0.02
     cool_off: float = 1.0
-    tolerance: float = 2.0
+    tolerance: float = 1.5
     headroom: float = 1.25
     """The limit grows only while requests in flight reach at least limit / headroom: it stays within this factor
     of the concurrency requests needed, so that a burst is held near what the service was doing."""
@@ -69,6 +71,7 @@ class Shedder:
         self._count = 0
         self._peak = 0
         self._lagged = False
+        self._jumped = False
         self._next_update = clock() + cfg.interval
         self._overloaded_at = -math.inf
         self.in_flight = 0
@@ -99,9 +102,18 @@ class Shedder:
     def should_shed(self) -> bool:
         """Whether to shed the request at hand (and remember that it was, for the cool-off)."""
         overloaded = self.overloaded()  # read even when disabled: keeps the lag measured and exported
-        if not self.cfg.enabled or not overloaded or self.in_flight < self._limit:
+        if not self.cfg.enabled:
             return False
-        self._overloaded_at = self._clock()
+        if overloaded:
+            if self.in_flight < self._limit:
+                return False
+            self._overloaded_at = self._clock()
+            return True
+        # The loop keeps up, but the work a request brings is mostly paid after it is admitted: a sudden jump past
+        # `headroom` times the limit is held there until the next interval shows whether the loop keeps up with it.
+        if self.in_flight < self._limit * self.cfg.headroom:
+            return False
+        self._jumped = True
         return True
 
     def gate(self, on_shed: Callable[[], None] = lambda: None) -> Callable[[], Overloaded | None]:
@@ -137,8 +149,8 @@ class Shedder:
 
     def _update(self) -> None:
         cfg = self.cfg
-        total, count, peak, lagged = self._sum, self._count, self._peak, self._lagged
-        self._sum, self._count, self._peak, self._lagged = 0.0, 0, self.in_flight, False
+        total, count, peak, lagged, jumped = self._sum, self._count, self._peak, self._lagged, self._jumped
+        self._sum, self._count, self._peak, self._lagged, self._jumped = 0.0, 0, self.in_flight, False, False
         if count == 0:
             return
         short = total / count
@@ -151,6 +163,10 @@ class Shedder:
         # Durations teach the limit to shrink while the service is overloaded: behind in this interval, or within
         # the cool-off (while it sheds, its loop may keep up because it sheds; the excess is still there).
         overloaded = lagged or self._clock() - self._overloaded_at < cfg.cool_off
+        if jumped and not overloaded:
+            # The loop kept up with the jump: the limit follows it at once (a legitimate ramp is held ~0.1 s a step).
+            self._limit = min(float(cfg.max_limit), max(self._limit, peak) * cfg.headroom)
+            return
         gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if overloaded and short > 0 else 1.0
         estimate = self._limit * gradient + math.sqrt(self._limit)
         smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate

@@ -56,12 +56,12 @@ def retry(
     (`kit.errors.is_failure`) are raised at once; NoEndpoints from the balancer ends the call as it is; spent
     attempts raise RetryError. `callback(attempt, error)` hears every failure and may stop the retries.
 
-    `budget`: every attempt after the first is taken from it; when it has none left, the attempt under way is the
-    last and gets all the time that is left (also when the budget runs out while it is under way: its share is then
-    not cut, since no attempt could follow). `hedge`: for idempotent calls only; when no attempt has answered after
-    `hedge.delay()`, the next attempt starts beside the first (another instance) and the first answer wins, the
-    others being cancelled. `on_retry()` is called for every attempt after the first, hedges included
-    (`kit_retries_total`), and `on_hedge()` for every hedge.
+    `budget`: every attempt after the first is taken from it. An attempt's share is cut only if, when it ends,
+    another attempt may follow (attempts left, room in the budget); otherwise the attempt under way keeps all the
+    time that is left, since cutting it would only fail the call sooner. `hedge`: for idempotent calls only; when
+    no attempt has answered after `hedge.delay()`, the next attempt starts beside the first (another instance) and
+    the first answer wins, the others being cancelled. `on_retry()` is called for every attempt after the first,
+    hedges included (`kit_retries_total`), and `on_hedge()` for every hedge.
     """
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
@@ -82,7 +82,7 @@ def retry(
             if number > 1 and on_retry is not None:
                 on_retry()
             attempts_left = max_attempts - number + 1
-            last = attempts_left == 1 or not may_add()
+            last = attempts_left == 1  # a share is cut only if a retry may then follow (see Call.attempt)
             ends_at, share = call.window(attempts_left, last)
             try:
                 return await call.attempt(chosen, ends_at, share, last, retry_possible=may_add)
@@ -100,15 +100,22 @@ def retry(
     async def hedged(call: Call[Req, Resp], hedge: Hedge) -> Resp:
         loop = call.loop
         running: dict[asyncio.Task[Resp], float] = {}  # attempt -> when it started
+        stopped = False  # the callback said no more attempts
+
+        def more() -> bool:
+            return len(call.tried) < max_attempts and not stopped
+
+        def may_retry() -> bool:
+            return more() and may_add()
 
         def launch() -> None:
             chosen = call.pick(balancer)
             if len(call.tried) > 1 and on_retry is not None:
                 on_retry()
             attempts_left = max_attempts - len(call.tried) + 1
-            last = attempts_left == 1 or not may_add()
+            last = attempts_left == 1  # a share is cut only if a retry may then follow (see Call.attempt)
             ends_at, share = call.window(attempts_left, last)
-            task = loop.create_task(call.attempt(chosen, ends_at, share, last, retry_possible=may_add))
+            task = loop.create_task(call.attempt(chosen, ends_at, share, last, retry_possible=may_retry))
             task.add_done_callback(_retrieve)
             running[task] = loop.time()
 
@@ -128,22 +135,22 @@ def retry(
                         raise error
                     call.errors.append(error)
                     if not keep_trying(len(call.errors), error):
-                        hedge_at = math.inf
+                        stopped, hedge_at = True, math.inf
                         if not running:
                             raise RetryError(call.errors, instances=call.tried) from error
                 if loop.time() >= call.ends_at:
                     raise call.deadline()
-                more = len(call.tried) < max_attempts and math.isfinite(hedge_at)
                 if done and not running:
-                    # Every attempt so far failed: retry at once, if allowed.
-                    if not more or not add_attempt():
-                        why = "" if not more else "retry budget spent"
+                    # Every attempt so far failed: retry at once, if allowed (a hedge the budget refused earlier
+                    # does not forbid it: the budget may have room again).
+                    if not more() or not add_attempt():
+                        why = "" if not more() else "retry budget spent"
                         raise RetryError(call.errors, instances=call.tried, why=why) from call.errors[-1]
                     launch()
                     hedge_at = loop.time() + hedge.delay()
                 elif not done and loop.time() >= hedge_at:
                     # No answer yet: hedge on another instance, if allowed.
-                    if more and add_attempt():
+                    if more() and add_attempt():
                         if on_hedge is not None:
                             on_hedge()
                         launch()
