@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
@@ -40,24 +41,6 @@ def test_with_no_lag_nothing_within_the_headroom_is_shed_however_slow() -> None:
     shedder, _, _ = make(initial_limit=10)
     shedder.in_flight = 12  # waiting on a slow dependency, not on this loop: past the limit, within 1.25x
     assert not shedder.should_shed()
-
-
-def test_with_no_lag_a_slow_dependency_is_followed_however_many_wait() -> None:
-    # Requests pile up on a stalled dependency while the loop keeps up: each jump is held for one interval at
-    # most, and the limit follows, so 500 in flight are reached within a few intervals, with few shed.
-    shedder, _, clock = make(initial_limit=10)
-    shed = 0
-    for _ in range(20):
-        for _ in range(500 - shedder.in_flight):
-            if shedder.should_shed():
-                shed += 1
-                break
-            shedder.admitted()
-        clock.advance(shedder.cfg.interval)
-        shedder.done(clock(), completed=True)  # one completes: the interval ends
-        shedder.admitted()
-    assert shedder.in_flight >= 500
-    assert shed <= 20
 
 
 def test_behind_and_at_the_limit_sheds() -> None:
@@ -229,13 +212,41 @@ def test_a_sudden_jump_is_held_at_headroom_times_the_limit_while_the_loop_keeps_
     assert shedder.should_shed()
 
 
+def turn_over(shedder: Shedder, clock: FakeClock, *, in_flight: int, seconds: float) -> None:
+    """One interval in which `in_flight` requests run together and turn over: each completes and is replaced, so
+    that as many complete within the interval as are in flight, each after `seconds`."""
+    shedder.should_shed()
+    starts = [shedder.admitted() for _ in range(in_flight)]
+    clock.advance(seconds)
+    for started in starts[:-1]:
+        shedder.done(started, completed=True)
+        shedder.admitted()
+    clock.advance(shedder.cfg.interval - seconds)
+    shedder.done(starts[-1], completed=True)  # the interval ends with the last of them
+    shedder.in_flight = 0
+
+
 def test_after_a_jump_the_loop_kept_up_with_the_limit_follows_at_once() -> None:
     shedder, _, clock = make(initial_limit=80, headroom=1.25)
-    shedder.in_flight = 100
+    turn_over(shedder, clock, in_flight=64, seconds=0.02)  # the usual durations
+    limit = shedder.limit()
+    shedder.in_flight = math.ceil(limit * 1.25)
     assert shedder.should_shed()  # held at the jump
     shedder.in_flight = 0
-    interval(shedder, clock, in_flight=100, seconds=0.02)  # no lag: the loop kept up with 100 in flight
-    assert shedder.limit() == 125  # 100 x 1.25: a legitimate ramp is held about one interval a step
+    turn_over(shedder, clock, in_flight=math.ceil(limit * 1.25), seconds=0.02)  # durations held, no lag
+    assert shedder.limit() == pytest.approx(math.ceil(limit * 1.25) * 1.25)  # held one interval a step
+
+
+def test_after_a_jump_whose_durations_grew_the_limit_does_not_follow() -> None:
+    # Requests pile up on a slow dependency, or on a loop that has not fallen behind yet: waiting is waiting.
+    shedder, _, clock = make(initial_limit=80, headroom=1.25)
+    turn_over(shedder, clock, in_flight=64, seconds=0.02)
+    limit = shedder.limit()
+    shedder.in_flight = math.ceil(limit * 1.25)
+    assert shedder.should_shed()
+    shedder.in_flight = 0
+    turn_over(shedder, clock, in_flight=math.ceil(limit * 1.25), seconds=0.09)  # 4.5x the usual
+    assert shedder.limit() < limit
 
 
 def test_after_a_jump_the_loop_fell_behind_with_the_limit_does_not_follow() -> None:

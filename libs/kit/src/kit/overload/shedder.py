@@ -13,13 +13,15 @@ A request is shed when both hold:
   those (long), `limit = limit x clamp(tolerance x long / short, 0.5, 1) + sqrt(limit)`, smoothed. While
   durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
   they pass it, it shrinks (at most by half) until they come back. A limit that requests in flight do not come
-  within `headroom` of does not grow, so it stays near what the service was doing and holds a burst there; and
-  while the service is not overloaded (as above), longer durations are a dependency's, not this queue's: they do
-  not shrink it.
+  within `headroom` of does not grow, so it stays near what the service was doing. Durations teach it to shrink
+  while the service is overloaded or while requests press on it (the limit reached, or a jump held): longer
+  durations there mean requests wait, in this loop or on a dependency.
 While the loop keeps up (not overloaded), only a sudden jump is held: requests in flight past `headroom` times the
-limit are shed until the next interval; if the loop kept up with the jump, the limit follows it at once (to the
-peak times `headroom`), so a legitimate ramp, or requests piling up on a slow dependency, is held about one interval
-a step, and a 4x overload is caught before the work it brings has made the loop fall behind.
+limit are shed until the next interval; if the loop kept up and durations held (measured on at least as many
+completed requests as were in flight), the limit follows at once (to the peak times `headroom`), so a legitimate
+ramp waits about one interval a step, while a 4x overload is caught before the work it brings has made the loop
+fall behind. Requests piling up on a stalled dependency are let in up to `headroom` times the limit; past it they
+are shed, as they would only wait.
 """
 
 from __future__ import annotations
@@ -163,11 +165,18 @@ class Shedder:
         # Durations teach the limit to shrink while the service is overloaded: behind in this interval, or within
         # the cool-off (while it sheds, its loop may keep up because it sheds; the excess is still there).
         overloaded = lagged or self._clock() - self._overloaded_at < cfg.cool_off
-        if jumped and not overloaded:
-            # The loop kept up with the jump: the limit follows it at once (a legitimate ramp is held ~0.1 s a step).
+        # Durations within their usual range, measured on as many requests as were in flight (so that the ones the
+        # jump let in had time to show their durations, not only the ones before it).
+        held = short <= cfg.tolerance * long and count >= peak
+        if jumped and not overloaded and held:
+            # The loop kept up with the jump and durations held: the limit follows it at once (a legitimate ramp is
+            # held about one interval a step).
             self._limit = min(float(cfg.max_limit), max(self._limit, peak) * cfg.headroom)
             return
-        gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if overloaded and short > 0 else 1.0
+        # Durations teach the limit to shrink while the service is overloaded, or while requests press on the limit
+        # (a jump held, or the limit reached): longer durations there mean requests wait, whichever queue it is.
+        learn = overloaded or jumped or peak >= self._limit
+        gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if learn and short > 0 else 1.0
         estimate = self._limit * gradient + math.sqrt(self._limit)
         smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
         self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), smoothed))
