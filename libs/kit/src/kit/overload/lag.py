@@ -4,8 +4,8 @@ An asyncio server has no queue of its own that a request waits in: requests that
 loop, behind every other ready callback. A timer that fires every `interval` seconds and notes how late it ran
 measures that wait directly. Each tick costs one timer callback.
 
-While the tick waits, its lateness is read from `time.monotonic()`, not from the loop's clock: uvloop's clock is
-read once per loop iteration, so a burst of requests arriving in one iteration would see no lag until the whole
+Lateness is read from `time.monotonic()`, not from the loop's clock, also while the tick still waits: uvloop's
+clock is read once per loop iteration, so a burst of requests arriving in one iteration would see no lag until the whole
 burst had been taken in. Measured with a clock that moves, the lag grows while the burst is being read, and the
 shedder sees it before the burst is all admitted.
 """
@@ -24,7 +24,6 @@ class LoopLag:
         self._interval = interval
         self._loop: asyncio.AbstractEventLoop | None = None
         self._due = 0.0
-        self._due_now = 0.0
         self._lag = 0.0
         self._handle: asyncio.TimerHandle | None = None
 
@@ -36,7 +35,7 @@ class LoopLag:
             with contextlib.suppress(RuntimeError):
                 self._start()
             return self._lag
-        return max(self._lag, time.monotonic() - self._due_now)
+        return max(self._lag, time.monotonic() - self._due)
 
     def stop(self) -> None:
         """Stops sampling (it starts again on the next `seconds()`)."""
@@ -52,13 +51,12 @@ class LoopLag:
 
     def _schedule(self) -> None:
         assert self._loop is not None
-        self._due = self._loop.time() + self._interval
-        self._due_now = time.monotonic() + self._interval
-        self._handle = self._loop.call_at(self._due, self._tick)
+        self._due = time.monotonic() + self._interval
+        self._handle = self._loop.call_later(self._interval, self._tick)
 
     def _tick(self) -> None:
         assert self._loop is not None
-        self._lag = max(0.0, self._loop.time() - self._due)
+        self._lag = max(0.0, time.monotonic() - self._due)
         self._schedule()
 
 

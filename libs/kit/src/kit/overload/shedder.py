@@ -146,10 +146,10 @@ class Shedder:
             self._sum += now - started
             self._count += 1
         if now >= self._next_update:
-            self._update()
+            self._update(now)
             self._next_update = now + self.cfg.interval
 
-    def _update(self) -> None:
+    def _update(self, now: float) -> None:
         cfg = self.cfg
         total, count, peak, lagged, jumped = self._sum, self._count, self._peak, self._lagged, self._jumped
         self._sum, self._count, self._peak, self._lagged, self._jumped = 0.0, 0, self.in_flight, False, False
@@ -162,9 +162,9 @@ class Shedder:
         self._long = long
         if peak < self._limit / cfg.headroom:  # requests in flight did not need the limit: it says nothing about it
             return
-        # Durations teach the limit to shrink while the service is overloaded: behind in this interval, or within
-        # the cool-off (while it sheds, its loop may keep up because it sheds; the excess is still there).
-        overloaded = lagged or self._clock() - self._overloaded_at < cfg.cool_off
+        # Overloaded: behind in this interval, or within the cool-off (while it sheds, its loop may keep up because
+        # it sheds; the excess is still there).
+        overloaded = lagged or now - self._overloaded_at < cfg.cool_off
         # Durations within their usual range, measured on as many requests as were in flight (so that the ones the
         # jump let in had time to show their durations, not only the ones before it).
         held = short <= cfg.tolerance * long and count >= peak
