@@ -1,17 +1,8 @@
 """Structured logs for the kit and every library in the process: `configure`/`from_env` set the one format
 (JSON lines or console), `endpoint_logging` writes one line per request."""
 
-from kit.log.configure import (
-    DEFAULT_FORMAT,
-    DEFAULT_LEVEL,
-    FORMATS,
-    Config,
-    Format,
-    configure,
-    from_env,
-    parse_level,
-    read_config,
-)
+from kit.log.config import DEFAULT_FORMAT, DEFAULT_LEVEL, FORMATS, Config, Format, parse_level, read_config
+from kit.log.configure import configure, from_env
 from kit.log.middleware import EVENT, endpoint_logging
 from kit.log.native import capture_native_stderr
 
