@@ -27,32 +27,13 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from enum import IntEnum
-from typing import TypeAlias, TypeVar
+from typing import TypeVar
 
+from kit.circuitbreaker.judges import Judge, answered, instance_failure, unreachable
 from kit.clock import Clock
-from kit.errors import ConnectionFailed, DeadlineExceeded, Internal, KitError, Unavailable
+from kit.errors import Unavailable
 
 T = TypeVar("T")
-
-Judge: TypeAlias = Callable[[BaseException], bool]
-"""Says something of an error: whether it counts against the instance, whether it opens the circuit at once."""
-
-
-def instance_failure(exc: BaseException) -> bool:
-    """True for errors that say the instance itself cannot serve: unreachable, UNAVAILABLE, internal error."""
-    if isinstance(exc, KitError):
-        return isinstance(exc, (Unavailable, Internal))
-    return isinstance(exc, Exception) and not isinstance(exc, TimeoutError)
-
-
-def answered(exc: BaseException) -> bool:
-    """True when the error is the instance's answer (a business error, a bad request, a rate limit): it is there."""
-    return isinstance(exc, KitError) and not isinstance(exc, (Unavailable, Internal, DeadlineExceeded))
-
-
-def unreachable(exc: BaseException) -> bool:
-    """True when the instance could not be reached at all (refused, reset): no reason to try it again soon."""
-    return isinstance(exc, ConnectionFailed)
 
 
 class State(IntEnum):
@@ -184,4 +165,4 @@ class Breaker:
             self._on_state(int(state))
 
 
-__all__ = ["Breaker", "Judge", "State", "answered", "instance_failure", "unreachable"]
+__all__ = ["Breaker", "State"]
