@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from kit.sd.consul.client import address_of
 from kit.sd.consul.errors import CONSUL_ERRORS, ConsulPermissionDenied
 from kit.sd.consul.outage import OutageLog
 from kit.sd.consul.registration import host_port
+from kit.sd.consul.thread import in_daemon_thread
 from kit.sd.instancer import Broadcaster, Event, Listener
 
 
@@ -181,32 +181,3 @@ class ConsulInstancer:
 
     async def _run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         return await in_daemon_thread(functools.partial(fn, *args, **kwargs))
-
-
-def in_daemon_thread(call: Callable[[], Any]) -> asyncio.Future[Any]:
-    """Runs a blocking call in a daemon thread and returns a future of its result.
-
-    A blocking query holds its thread for up to `wait` seconds. An executor's threads are joined when the
-    interpreter exits, so a stopping service would hang that long; a daemon thread is simply dropped.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if future.done():
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    def run() -> None:
-        try:
-            result, error = call(), None
-        except BaseException as exc:
-            result, error = None, exc
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(settle, result, error)
-
-    threading.Thread(target=run, daemon=True, name="consul-query").start()
-    return future
