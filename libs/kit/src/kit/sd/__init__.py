@@ -1,13 +1,8 @@
 """Service discovery: instancers follow the instances of a service, endpointers turn them into endpoints."""
 
-from kit.sd.endpointer import (
-    Closer,
-    DefaultEndpointer,
-    Endpointer,
-    Factory,
-    FixedEndpointer,
-    InstanceEndpoint,
-)
+from kit.sd.cache import DefaultEndpointer
+from kit.sd.endpointer import Endpointer, FixedEndpointer, InstanceEndpoint
+from kit.sd.factory import Closer, Factory
 from kit.sd.instancer import Broadcaster, Event, FixedInstancer, Instancer, Listener
 
 __all__ = [
