@@ -10,6 +10,7 @@ as the verified identity, which per-client rate limits then key on. `AuthConfig.
 from kit.auth.basic import BasicVerifier
 from kit.auth.config import AuthConfig
 from kit.auth.jwt import JwtVerifier
-from kit.auth.middleware import Identity, Verifier, authenticate, by_scheme
+from kit.auth.middleware import authenticate
+from kit.auth.schemes import Identity, Verifier, by_scheme
 
 __all__ = ["AuthConfig", "BasicVerifier", "Identity", "JwtVerifier", "Verifier", "authenticate", "by_scheme"]

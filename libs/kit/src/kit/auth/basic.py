@@ -7,7 +7,7 @@ import binascii
 import hmac
 from collections.abc import Mapping
 
-from kit.auth.middleware import Identity
+from kit.auth.schemes import Identity
 from kit.errors import Unauthenticated
 
 

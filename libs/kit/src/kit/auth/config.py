@@ -11,7 +11,8 @@ import jwt
 from kit import env as e
 from kit.auth.basic import BasicVerifier
 from kit.auth.jwt import JwtVerifier
-from kit.auth.middleware import Identity, Verifier, authenticate, by_scheme
+from kit.auth.middleware import authenticate
+from kit.auth.schemes import Identity, Verifier, by_scheme
 from kit.endpoint import Endpoint, Req, Resp
 
 SCHEMES = ("jwt", "basic")

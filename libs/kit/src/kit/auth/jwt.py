@@ -6,7 +6,7 @@ from typing import Any
 
 import jwt
 
-from kit.auth.middleware import Identity
+from kit.auth.schemes import Identity
 from kit.errors import PermissionDenied, Unauthenticated
 
 ASYMMETRIC = ("RS256", "ES256")
