@@ -15,12 +15,12 @@ from fastapi import FastAPI
 from kit import run as kitrun
 from kit.edge import Edge
 from kit.metrics import Metrics
-from kit.run import HttpServer, Serving
+from kit.run import Serving
 from kit.sd.consul import ConsulConfig, Registrar, Registration
 from kit.sd.consul import client as consul_client
+from kit.serve.listen import CannotListen, listen
 from kit.serve.refusals import refusals
-from kit.serve.startup import CannotListen
-from kit.transport.grpc import Health, start_server
+from kit.transport.grpc import Health
 from kit.transport.http import OnRefused, report_refusals
 
 S = TypeVar("S")
@@ -81,7 +81,7 @@ async def serve(
     on_refused = on_refused or refusals(service=service, metrics=metrics, logger=logger)
     report_refusals(onion.app, on_refused)
     try:
-        http, grpc_server, grpc_port = await _listen(onion, service, grpc_service, cfg, serving, health, on_refused)
+        http, grpc_server, grpc_port = await listen(onion, service, grpc_service, cfg, serving, health, on_refused)
     except CannotListen:
         await _close(closers, logger)
         raise
@@ -106,45 +106,6 @@ async def serve(
     finally:
         await _close(closers, logger)
         logger.info("stopped")
-
-
-async def _listen(
-    onion: Onion[Any],
-    service: str,
-    grpc_service: str,
-    cfg: Listening,
-    serving: Serving,
-    health: Health,
-    on_refused: OnRefused,
-) -> tuple[HttpServer, grpc.aio.Server, int]:
-    """Binds HTTP, then starts gRPC. A port that cannot be bound raises CannotListen, with nothing left bound (a
-    gRPC server left to the collector would try to stop itself on a closed event loop)."""
-    try:
-        http = HttpServer(
-            onion.app,
-            host=cfg.host,
-            port=cfg.http_port,
-            grace=cfg.grace,
-            closing=lambda: not serving.is_serving(),
-            limits=cfg.edge.http,
-            on_refused=on_refused,
-            trusted_proxies=cfg.edge.trusted_proxies,
-        )
-    except OSError as exc:
-        raise CannotListen.at(service, "HTTP", cfg.host, cfg.http_port, exc) from None
-    try:
-        grpc_server, grpc_port = await start_server(
-            onion.grpc_handlers,
-            host=cfg.host,
-            port=cfg.grpc_port,
-            health=health,
-            reflection=[grpc_service],
-            limits=cfg.edge.grpc,
-        )
-    except OSError as exc:
-        http.close()
-        raise CannotListen.at(service, "GRPC", cfg.host, cfg.grpc_port, exc) from None
-    return http, grpc_server, grpc_port
 
 
 async def _close(closers: Sequence[Callable[[], Awaitable[None]]], logger: logging.Logger) -> None:

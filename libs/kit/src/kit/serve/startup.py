@@ -4,7 +4,6 @@ exit status 2."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -15,6 +14,7 @@ import uvloop
 from kit import log as kitlog
 from kit import tracing as kittracing
 from kit.env import ConfigError
+from kit.serve.listen import CannotListen
 from kit.tracing import Tracing
 
 C = TypeVar("C", bound="Configured")
@@ -25,20 +25,6 @@ class Configured(Protocol):
 
     @property
     def log(self) -> kitlog.Config: ...
-
-
-class CannotListen(ConfigError):
-    """A server cannot listen where the configuration says; the message names the variable that moves it."""
-
-    @classmethod
-    def at(cls, service: str, transport: str, host: str, port: int, exc: OSError) -> CannotListen:
-        """Names `<SERVICE>_<TRANSPORT>_PORT`, the variable each kit service reads its port from."""
-        prefix = service.upper()
-        variable = f"{prefix}_{transport}_PORT"
-        if exc.errno == errno.EADDRINUSE:
-            return cls(f"{variable}={port}: {host}:{port} is in use; set {variable} to a free port (0 takes any)")
-        reason = exc.strerror or str(exc)
-        return cls(f"{variable}={port}, {prefix}_HOST={host!r}: cannot listen on {host}:{port}: {reason}")
 
 
 def configure(service: str, load: Callable[[], C]) -> tuple[C, Tracing]:
@@ -67,4 +53,4 @@ def run(service: str, main: Coroutine[Any, Any, None]) -> None:
         raise SystemExit(2) from None
 
 
-__all__ = ["CannotListen", "Configured", "configure", "run"]
+__all__ = ["Configured", "configure", "run"]
