@@ -12,12 +12,13 @@ called it (see `calling`).
 """
 
 # Each module names its public API once, in its __all__; the package is their union.
-from kit.errors import handling, retry_after, vocabulary
+from kit.errors import handling, logged, retry_after, vocabulary
 from kit.errors.handling import *  # noqa: F403
+from kit.errors.logged import *  # noqa: F403
 from kit.errors.retry_after import *  # noqa: F403
 from kit.errors.vocabulary import *  # noqa: F403
 
-__all__ = [*vocabulary.__all__, *handling.__all__, *retry_after.__all__]
+__all__ = [*vocabulary.__all__, *handling.__all__, *logged.__all__, *retry_after.__all__]
 
 # Tracebacks and reprs name each class where callers import it from: `kit.errors.Internal`.
 for _name in __all__:

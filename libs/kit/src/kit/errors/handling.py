@@ -1,5 +1,5 @@
 """What transports, logs, breakers and retries ask of any exception: the kit error it stands for, its code and
-outcome, whether it counts against an instance, which dependency failed, and whether it is logged already."""
+outcome, whether it counts against an instance and which dependency failed."""
 
 from __future__ import annotations
 
@@ -46,17 +46,4 @@ def calling(dependency: str) -> Iterator[None]:
         raise
 
 
-_LOGGED = "__kit_logged__"
-
-
-def mark_logged(exc: BaseException) -> None:
-    """Notes that `exc` and its traceback are in the log, so an outer layer does not log them a second time."""
-    setattr(exc, _LOGGED, True)
-
-
-def is_logged(exc: BaseException) -> bool:
-    """True once `mark_logged(exc)` was called: the request's log line already carries this error."""
-    return getattr(exc, _LOGGED, False) is True
-
-
-__all__ = ["as_kit_error", "calling", "error_code", "is_failure", "is_logged", "mark_logged", "outcome"]
+__all__ = ["as_kit_error", "calling", "error_code", "is_failure", "outcome"]
