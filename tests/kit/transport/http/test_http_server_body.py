@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from kit import endpoint as kep
 from kit.endpoint import INT64_MAX, INT64_MIN
 from kit.transport.http import add_route, model_decoder, new_app
-from kit.transport.http.body import parse_json
+from kit.transport.http.json_body import parse_json
 from support.sum_route import Pair, asgi_client, make_app
 
 ERROR_ONLY = {"error"}

@@ -19,10 +19,11 @@ from starlette.responses import Response
 from kit import tracing
 from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Rejected, Req, Resp, request_scope
 from kit.transport.deadline import call_within_deadline
-from kit.transport.http.body import JSON_MEDIA_TYPE, parse_json, read_body
+from kit.transport.http.body import JSON_MEDIA_TYPE, read_body
 from kit.transport.http.decode import DecodeRequest, EncodeResponse
 from kit.transport.http.error_encoder import ErrorEncoder, default_error_encoder
 from kit.transport.http.fast import Answer, KitApp, ReadBody, Respond, Shed
+from kit.transport.http.json_body import parse_json
 from kit.transport.http.openapi import Refusals, error_responses, request_body_extra
 
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
