@@ -10,7 +10,8 @@ from kit.transport.http.client import client_endpoint, error_from_response
 from kit.transport.http.decode import DecodeRequest, EncodeResponse, Int64, describe_errors, model_decoder
 from kit.transport.http.error_encoder import ErrorBody, ErrorEncoder, default_error_encoder
 from kit.transport.http.fast import Shed
-from kit.transport.http.ops import HealthBody, add_health_route, add_metrics_route
+from kit.transport.http.health import HealthBody, add_health_route
+from kit.transport.http.metrics import add_metrics_route
 from kit.transport.http.server import RawRoute, add_route
 from kit.transport.http.wire import HttpLimits, OnRefused, limited_protocol
 

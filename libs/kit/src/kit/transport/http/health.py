@@ -1,4 +1,4 @@
-"""Operational routes every service has: `/health` for load balancers and Consul, `/metrics` for Prometheus."""
+"""The `/health` route every service has, for load balancers and Consul: whether this instance takes traffic."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from collections.abc import Callable
 
 import orjson
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,24 +44,3 @@ def add_health_route(app: FastAPI, is_serving: Callable[[], bool]) -> None:
             responses={503: {"model": HealthBody, "description": "Starting or draining"}},
             route_class_override=RawRoute,
         )
-
-
-def add_metrics_route(app: FastAPI, registry: CollectorRegistry) -> None:
-    """Serves `GET /metrics`: the metrics of `registry` in Prometheus' text format, or OpenMetrics when the
-    scraper's `Accept` header asks for it."""
-
-    async def metrics(request: Request) -> Response:
-        encoder, content_type = choose_encoder(request.headers.get("accept", ""))
-        return Response(encoder(registry), 200, media_type=content_type)
-
-    app.router.add_api_route(
-        "/metrics",
-        metrics,
-        methods=["GET"],
-        name="metrics",
-        operation_id="metrics",
-        summary="Prometheus metrics of this process",
-        response_class=Response,
-        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
-        route_class_override=RawRoute,
-    )
