@@ -1,8 +1,9 @@
 """Load balancing: balancers that choose an instance's endpoint per call, outlier detection that steers them away
 from failing and slow instances, and `retry` across instances with a budget and hedging."""
 
-from kit.sd.lb.balancer import Balancer, NoEndpoints, choose
+from kit.sd.lb.balancer import Balancer, NoEndpoints
 from kit.sd.lb.budget import Budget
+from kit.sd.lb.choose import choose
 from kit.sd.lb.hedge import Hedge
 from kit.sd.lb.outliers import BreakerSettings, Outliers
 from kit.sd.lb.policy import Policy

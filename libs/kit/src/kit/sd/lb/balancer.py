@@ -1,5 +1,6 @@
 """The balancer role: choose one endpoint of a service for one call, avoiding the instances a retry already tried
-and, when given `Outliers`, the instances that are failing or slow, but never all of them."""
+and, when given `Outliers`, the instances that are failing or slow, but never all of them (the pick
+round robin and random share is `kit.sd.lb.choose`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Protocol
 
 from kit.endpoint import Req, Resp
 from kit.errors import Unavailable
-from kit.sd.endpointer import Endpointer, InstanceEndpoint
-from kit.sd.lb.outliers import Outliers
+from kit.sd.endpointer import InstanceEndpoint
 
 
 class NoEndpoints(Unavailable):
@@ -30,35 +30,3 @@ class Balancer(Protocol[Req, Resp]):
     def pick(self, exclude: Collection[str] = ()) -> InstanceEndpoint[Req, Resp]:
         """An endpoint whose instance is not in `exclude`, unless every instance is; raises NoEndpoints."""
         ...
-
-
-def choose(
-    endpointer: Endpointer[Req, Resp],
-    start: int,
-    exclude: Collection[str],
-    outliers: Outliers | None,
-) -> InstanceEndpoint[Req, Resp]:
-    """The first of `endpointer`'s endpoints from position `start` on (wrapping around) that is not excluded and
-    that `outliers` admits. Exclusion gives way when it leaves nothing; outliers give way when they admit none
-    (panic: every instance is used as if none were to be avoided)."""
-    endpoints = endpointer.endpoints()
-    if not endpoints:
-        raise NoEndpoints(discovery_error=endpointer.discovery_error)
-    allowed = [e for e in endpoints if e.instance not in exclude] if exclude else endpoints
-    allowed = allowed or endpoints
-    count = len(allowed)
-    first = allowed[start % count]
-    if outliers is None:
-        return first
-    fastest = outliers.fastest()
-    for i in range(count):
-        endpoint = allowed[(start + i) % count]
-        if outliers.admit(endpoint.instance, fastest):
-            return endpoint
-    # Panic: none is admitted. A slow instance still beats one whose circuit is open; with every circuit open,
-    # the call goes to the next in turn anyway, and its answer closes that circuit.
-    for i in range(count):
-        endpoint = allowed[(start + i) % count]
-        if outliers.reachable(endpoint.instance):
-            return endpoint
-    return first

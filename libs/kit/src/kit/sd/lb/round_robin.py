@@ -8,7 +8,7 @@ from typing import Generic
 
 from kit.endpoint import Req, Resp
 from kit.sd.endpointer import Endpointer, InstanceEndpoint
-from kit.sd.lb.balancer import choose
+from kit.sd.lb.choose import choose
 from kit.sd.lb.outliers import Outliers
 
 
