@@ -10,7 +10,8 @@ from kit.transport.grpc.errors import (
 )
 from kit.transport.grpc.health import Health
 from kit.transport.grpc.serve import DEFAULT_OPTIONS, MAX_MESSAGE_BYTES, GrpcLimits, start_server
-from kit.transport.grpc.server import service_handler, unary
+from kit.transport.grpc.server import unary
+from kit.transport.grpc.service import service_handler
 
 __all__ = [
     "DEFAULT_OPTIONS",
