@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -12,33 +11,13 @@ from opentelemetry.trace import Tracer
 
 from kit import tracing
 from kit.endpoint import REQUEST_ID_HEADER, Endpoint, Req, Resp, remaining, request_id
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    KitError,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-    parse_retry_after,
-)
-from kit.transport.http.error_encoder import KIT_ERROR_HEADER
+from kit.errors import ConnectionFailed, DeadlineExceeded, Internal, KitError, Unavailable
+from kit.transport.http.error_decoder import error_from_response
 
 if TYPE_CHECKING:
     # Imported when a call fails, not with the module: a service that only serves HTTP need not load httpx
     # (about 1.5 MB), and whoever calls `client_endpoint` has imported it already to make the client.
     import httpx
-
-_ANSWERABLE: tuple[type[KitError], ...] = (
-    InvalidArgument,
-    BusinessError,
-    PayloadTooLarge,
-    Unavailable,
-    DeadlineExceeded,
-)
-"""The errors an answer's status stands for; the first of a status is taken unless `kit-error` names another."""
 
 
 def client_endpoint(
@@ -117,21 +96,6 @@ def _answer(response: httpx.Response, decode: Callable[[Any], Resp], method: str
     raise error_from_response(response)
 
 
-def error_from_response(response: httpx.Response) -> KitError:
-    """The `kit.errors` exception an error answer of a kit HTTP server stands for."""
-    status = response.status_code
-    message = _error_message(response)
-    if status == HTTPStatus.TOO_MANY_REQUESTS:
-        return RateLimited(message, retry_after=parse_retry_after(response.headers.get("retry-after")))
-    if status == HTTPStatus.REQUEST_TIMEOUT:
-        return DeadlineExceeded(message)
-    code = response.headers.get(KIT_ERROR_HEADER)
-    matching = [error for error in _ANSWERABLE if error.http_status == status]
-    if matching:
-        return next((error for error in matching if error.code == code), matching[0])(message)
-    return Internal(f"HTTP {status} from {response.request.method} {response.request.url.path}: {message}")
-
-
 def _instance(url: httpx.URL) -> str | None:
     """The `host:port` a client's base URL names (the scheme's default port when it names none), if any."""
     if not url.host:
@@ -169,13 +133,3 @@ def _decode_success(response: httpx.Response, decode: Callable[[Any], Resp], met
         raise
     except Exception as exc:
         raise Internal(f"{method} {path}: malformed answer: {type(exc).__name__}: {exc}") from exc
-
-
-def _error_message(response: httpx.Response) -> str:
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return str(body["error"])
-    return response.reason_phrase or f"HTTP {response.status_code}"
