@@ -15,7 +15,8 @@ instance's endpoint:
 A slow instance is not a failed one: no circuit opens for it, and a deadline that ran out never counts against an
 instance (the caller's budget may have been small, or the caller starved of CPU). When every instance is to be
 avoided, the balancer uses them all as if none were (Envoy's panic threshold): avoidance alone never makes a
-target unavailable. The idea is Envoy's outlier detection; the code is the kit's own.
+target unavailable. The idea is Envoy's outlier detection; the code is the kit's own. What one instance's record
+holds, and how the middleware around its endpoint fills it, is in `kit.sd.lb.watched`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from kit.circuitbreaker import Breaker, State
 from kit.clock import Clock
 from kit.endpoint import Endpoint, Req, Resp
-from kit.errors import ConnectionFailed, DeadlineExceeded, KitError
+from kit.sd.lb.watched import InstanceState, Watched
 
 _log = logging.getLogger(__name__)
 
@@ -40,17 +41,6 @@ class BreakerSettings:
     failures: int = 5
     wait: float = 0.25
     max_wait: float = 5.0
-
-
-class _Instance:
-    __slots__ = ("breaker", "busy_since", "in_flight", "latency", "next_probe")
-
-    def __init__(self, breaker: Breaker) -> None:
-        self.breaker = breaker
-        self.in_flight = 0
-        self.busy_since = 0.0  # when it last answered, or went from idle to busy, whichever is later
-        self.latency = 0.0  # peak EWMA of answer times, in seconds
-        self.next_probe = 0.0
 
 
 class Outliers:
@@ -74,14 +64,14 @@ class Outliers:
         self._probe_every = probe_every
         self._on_state = on_state
         self._clock = clock
-        self._instances: dict[str, _Instance] = {}
+        self._instances: dict[str, InstanceState] = {}
 
     def watch(self, instance: str) -> Watched:
         """Starts a fresh record of `instance` (its circuit closed, its latency unknown) for one endpoint's lifetime:
         put `.middleware` around the endpoint and call `.forget()` when it is closed."""
         state = self._new_state(instance)
         self._instances[instance] = state
-        return Watched(self, instance, state)
+        return Watched(state, self._clock, lambda: self._forget(instance, state))
 
     def middleware(self, instance: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
         """`watch(instance).middleware`, for an instance that is never forgotten (a fixed set)."""
@@ -120,11 +110,11 @@ class Outliers:
         state = self._instances.get(instance)
         return State.CLOSED if state is None else state.breaker.state
 
-    def _forget(self, instance: str, state: _Instance) -> None:
+    def _forget(self, instance: str, state: InstanceState) -> None:
         if self._instances.get(instance) is state:  # not a newer record of an instance that came back
             del self._instances[instance]
 
-    def _new_state(self, instance: str) -> _Instance:
+    def _new_state(self, instance: str) -> InstanceState:
         report = self._on_state
         target = self.target
 
@@ -144,62 +134,7 @@ class Outliers:
             on_state=on_state,
             clock=self._clock,
         )
-        return _Instance(breaker)
-
-
-class Watched:
-    """The record of one instance for the lifetime of its endpoint (see `Outliers.watch`)."""
-
-    def __init__(self, outliers: Outliers, instance: str, state: _Instance) -> None:
-        self._outliers = outliers
-        self._instance = instance
-        self._state = state
-
-    def middleware(self, next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
-        """Records every call: its outcome for the breaker, its answer time for slowness."""
-        state = self._state
-        clock = self._outliers._clock
-
-        async def recorded(request: Req) -> Resp:
-            generation = state.breaker.generation
-            start = clock()
-            if state.in_flight == 0:
-                state.busy_since = start
-            state.in_flight += 1
-            try:
-                response = await next_(request)
-            except BaseException as exc:
-                state.in_flight -= 1
-                _record_error(state, clock(), start, exc)
-                state.breaker.record(generation, exc)
-                raise
-            state.in_flight -= 1
-            _answered(state, clock(), start)
-            state.breaker.record(generation, None)
-            return response
-
-        return recorded
-
-    def forget(self) -> None:
-        """The endpoint is closed: drop its record, so that the instance, if it comes back, starts afresh."""
-        self._outliers._forget(self._instance, self._state)
-
-
-def _answered(state: _Instance, now: float, start: float) -> None:
-    state.busy_since = now
-    took = now - start
-    # Peak EWMA: a slow answer counts at once, a fast one halves the distance.
-    state.latency = took if took > state.latency else (state.latency + took) / 2
-
-
-def _record_error(state: _Instance, now: float, start: float, exc: BaseException) -> None:
-    if isinstance(exc, (TimeoutError, DeadlineExceeded)):
-        # No answer within this long: its answer time is at least that.
-        state.latency = max(state.latency, now - start)
-    elif isinstance(exc, KitError) and not isinstance(exc, ConnectionFailed):
-        _answered(state, now, start)  # the instance answered, with an error
-    # A cancellation (the caller went away, or a hedge won), an unreachable instance or a bug in the caller says
-    # nothing of how fast the instance answers.
+        return InstanceState(breaker)
 
 
 __all__ = ["BreakerSettings", "Outliers", "Watched"]
