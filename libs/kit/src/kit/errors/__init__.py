@@ -12,13 +12,22 @@ called it (see `calling`).
 """
 
 # Each module names its public API once, in its __all__; the package is their union.
-from kit.errors import handling, logged, retry_after, vocabulary
+from kit.errors import caller, failures, handling, logged, retry_after, vocabulary
+from kit.errors.caller import *  # noqa: F403
+from kit.errors.failures import *  # noqa: F403
 from kit.errors.handling import *  # noqa: F403
 from kit.errors.logged import *  # noqa: F403
 from kit.errors.retry_after import *  # noqa: F403
 from kit.errors.vocabulary import *  # noqa: F403
 
-__all__ = [*vocabulary.__all__, *handling.__all__, *logged.__all__, *retry_after.__all__]
+__all__ = [
+    *vocabulary.__all__,
+    *caller.__all__,
+    *failures.__all__,
+    *handling.__all__,
+    *logged.__all__,
+    *retry_after.__all__,
+]
 
 # Tracebacks and reprs name each class where callers import it from: `kit.errors.Internal`.
 for _name in __all__:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from kit.errors.vocabulary import CANCELLED, Internal, KitError
+from kit.errors.failures import Internal
+from kit.errors.vocabulary import CANCELLED, KitError
 
 
 def as_kit_error(exc: BaseException) -> KitError:
