@@ -1,16 +1,13 @@
 """Endpoints, middlewares and request-scoped data: the layer every other part of the kit builds on."""
 
 from kit.endpoint.context import (
-    REQUEST_ID_HEADER,
     authenticated,
     authorization,
     client,
     deadline,
-    new_request_id,
     remaining,
     request_id,
     request_scope,
-    sanitize_request_id,
     transport,
 )
 from kit.endpoint.endpoint import (
@@ -25,6 +22,7 @@ from kit.endpoint.endpoint import (
     chain,
     nop,
 )
+from kit.endpoint.request_ids import REQUEST_ID_HEADER, new_request_id, sanitize_request_id
 
 __all__ = [
     "INT64_MAX",

@@ -2,41 +2,24 @@
 
 Both live in `contextvars`, so they follow a request across `await`s and into tasks it starts without being passed
 by hand. Server transports set them from the incoming header or metadata; client transports read them and send
-them on, so one request id and one shrinking time budget cover a whole call tree.
+them on, so one request id and one shrinking time budget cover a whole call tree. How an id is made, and an
+incoming one checked, is `kit.endpoint.request_ids`.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
-REQUEST_ID_HEADER = "x-request-id"
-"""The HTTP header and gRPC metadata key that carries the request id (lower case, as gRPC requires)."""
-
-MAX_REQUEST_ID_LENGTH = 128
+from kit.endpoint.request_ids import sanitize_request_id
 
 _request_id: ContextVar[str | None] = ContextVar("kit_request_id", default=None)
 _deadline: ContextVar[float | None] = ContextVar("kit_deadline", default=None)
 _transport: ContextVar[str] = ContextVar("kit_transport", default="local")
 _client: ContextVar[str | None] = ContextVar("kit_client", default=None)
 _authorization: ContextVar[str | None] = ContextVar("kit_authorization", default=None)
-
-
-def new_request_id() -> str:
-    """Makes a fresh, unique request id: 32 hex digits, the shape of a uuid4's hex."""
-    # An id must be unique, not secret: 128 bits of the Mersenne Twister are as unlikely to collide as a uuid4,
-    # without the urandom syscall uuid4 makes on every call. `random` reseeds itself in a forked child.
-    return f"{random.getrandbits(128):032x}"
-
-
-def sanitize_request_id(value: str | None) -> str:
-    """Returns the incoming id when it is a sane token, else a fresh one (never trust a header to be short)."""
-    if value and len(value) <= MAX_REQUEST_ID_LENGTH and value.isascii() and value.isprintable():
-        return value
-    return new_request_id()
 
 
 def request_id() -> str | None:
