@@ -7,8 +7,18 @@ them, such as the retry and balancer in front of a remote service. Tests use `wi
 exporter.
 """
 
-from kit.tracing.config import DEFAULT_OTLP_PROTOCOL, exporter_names, from_env, otlp_protocol
-from kit.tracing.exporters import PACKAGES, ExporterEntry, Finder, MissingExporter, find_exporter, load_exporter
+from kit.tracing.config import from_env
+from kit.tracing.exporters import (
+    DEFAULT_OTLP_PROTOCOL,
+    PACKAGES,
+    ExporterEntry,
+    Finder,
+    MissingExporter,
+    exporter_names,
+    find_exporter,
+    load_exporter,
+    otlp_protocol,
+)
 from kit.tracing.middleware import span
 from kit.tracing.provider import INSTRUMENTATION_SCOPE, Tracing, with_exporters
 from kit.tracing.spans import (

@@ -15,16 +15,9 @@ specification's default) or `grpc`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
-from kit.env import ConfigError
-from kit.tracing.exporters import Finder, find_exporter, load_exporter
+from kit.tracing.exporters import Finder, exporter_names, find_exporter, load_exporter
 from kit.tracing.provider import Tracing, with_exporters
-
-DEFAULT_OTLP_PROTOCOL = "http/protobuf"
-"""The OTLP protocol when none is set: the OpenTelemetry specification's default (port 4318 of a collector)."""
-
-_OTLP_EXPORTERS = {"http/protobuf": "otlp_proto_http", "grpc": "otlp_proto_grpc"}
 
 
 def from_env(*, service: str, find: Finder = find_exporter) -> Tracing:
@@ -36,28 +29,3 @@ def from_env(*, service: str, find: Finder = find_exporter) -> Tracing:
     if not names:
         return Tracing()
     return with_exporters([load_exporter(name, find=find) for name in names], service=service)
-
-
-def exporter_names(environ: Mapping[str, str]) -> list[str]:
-    """The exporter entry point names OTEL_TRACES_EXPORTER asks for, `otlp` resolved by the OTLP protocol
-    variables; empty when unset or `none`."""
-    names: list[str] = []
-    for item in environ.get("OTEL_TRACES_EXPORTER", "").split(","):
-        name = item.strip().lower()
-        if name == "otlp":
-            name = _OTLP_EXPORTERS[otlp_protocol(environ)]
-        if name and name != "none" and name not in names:
-            names.append(name)
-    return names
-
-
-def otlp_protocol(environ: Mapping[str, str]) -> str:
-    """The OTLP protocol for traces: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else
-    `http/protobuf`."""
-    for variable in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
-        protocol = environ.get(variable, "").strip()
-        if protocol:
-            if protocol not in _OTLP_EXPORTERS:
-                raise ConfigError(f"{variable}={protocol!r}: want one of {', '.join(sorted(_OTLP_EXPORTERS))}")
-            return protocol
-    return DEFAULT_OTLP_PROTOCOL

@@ -2,12 +2,13 @@
 
 The names are those of OpenTelemetry's `opentelemetry_traces_exporter` entry points: `console` comes with the SDK,
 `otlp_proto_http` and `otlp_proto_grpc` with the OTLP exporter packages. A package that is not installed costs
-nothing until its exporter is asked for, and then fails with the package to install.
+nothing until its exporter is asked for, and then fails with the package to install. `exporter_names` says which
+names OTEL_TRACES_EXPORTER asks for (`otlp` resolved by the OTLP protocol variables); `kit.tracing.config` loads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,6 +17,11 @@ from kit.env import ConfigError
 if TYPE_CHECKING:
     # The SDK is imported when tracing is switched on, not by every process that imports the kit's transports.
     from opentelemetry.sdk.trace.export import SpanExporter
+
+DEFAULT_OTLP_PROTOCOL = "http/protobuf"
+"""The OTLP protocol when none is set: the OpenTelemetry specification's default (port 4318 of a collector)."""
+
+_OTLP_EXPORTERS = {"http/protobuf": "otlp_proto_http", "grpc": "otlp_proto_grpc"}
 
 ENTRY_POINT_GROUP = "opentelemetry_traces_exporter"
 
@@ -71,3 +77,28 @@ def _missing(name: str, why: str) -> str:
     package = PACKAGES.get(name)
     hint = f"; install {package}" if package is not None else ""
     return f"OTEL_TRACES_EXPORTER: the {name!r} span exporter is not available: {why}{hint}"
+
+
+def exporter_names(environ: Mapping[str, str]) -> list[str]:
+    """The exporter entry point names OTEL_TRACES_EXPORTER asks for, `otlp` resolved by the OTLP protocol
+    variables; empty when unset or `none`."""
+    names: list[str] = []
+    for item in environ.get("OTEL_TRACES_EXPORTER", "").split(","):
+        name = item.strip().lower()
+        if name == "otlp":
+            name = _OTLP_EXPORTERS[otlp_protocol(environ)]
+        if name and name != "none" and name not in names:
+            names.append(name)
+    return names
+
+
+def otlp_protocol(environ: Mapping[str, str]) -> str:
+    """The OTLP protocol for traces: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else
+    `http/protobuf`."""
+    for variable in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        protocol = environ.get(variable, "").strip()
+        if protocol:
+            if protocol not in _OTLP_EXPORTERS:
+                raise ConfigError(f"{variable}={protocol!r}: want one of {', '.join(sorted(_OTLP_EXPORTERS))}")
+            return protocol
+    return DEFAULT_OTLP_PROTOCOL
