@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from prometheus_client import CollectorRegistry
 
-import kit.metrics.metrics as metrics_module
+import kit.metrics.server as server_module
 from kit.endpoint import chain, request_scope
 from kit.metrics import Metrics
 from support.clock import FakeClock
@@ -22,7 +22,7 @@ async def test_a_successful_call_counts_ok_and_observes_its_duration(
     registry: CollectorRegistry, metrics: Metrics, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock()
-    monkeypatch.setattr(metrics_module, "perf_counter", clock)
+    monkeypatch.setattr(server_module, "perf_counter", clock)
 
     async def slow(request: int) -> int:
         clock.now += 0.3
@@ -141,7 +141,7 @@ async def test_one_middleware_serves_many_endpoints_and_composes_with_chain(
 async def test_custom_buckets_replace_the_default_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     registry = CollectorRegistry()
     clock = FakeClock()
-    monkeypatch.setattr(metrics_module, "perf_counter", clock)
+    monkeypatch.setattr(server_module, "perf_counter", clock)
 
     async def slow(request: int) -> int:
         clock.now += 2.0

@@ -27,6 +27,10 @@ DEFAULT_BUCKETS: tuple[float, ...] = (
 """Request duration buckets in seconds, from half a millisecond (an in-process call) to ten seconds."""
 
 
+OK = "ok"
+"""The `outcome` label of a call that returned normally."""
+
+
 @dataclass(frozen=True)
 class Families:
     """Every metric family the kit writes; label order is the contract's order."""

@@ -1,42 +1,20 @@
 """Metrics: the kit's Prometheus instrumentation of one service, as endpoint middlewares and small setters.
 
-The server middleware resolves its `.labels(...)` children once per transport value and keeps them in a tiny dict,
-so a request costs two gauge moves, one histogram observation and one counter increment, with no label lookups.
+The request middlewares themselves are `kit.metrics.server` (requests served) and `kit.metrics.client` (calls sent
+to an instance); `Metrics` hands them out with the service's labels.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from time import perf_counter
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter
 
-from kit.endpoint import Endpoint, Req, Resp, transport
+from kit.endpoint import Endpoint, Req, Resp
 from kit.errors import Overloaded, outcome
+from kit.metrics.client import client_middleware
 from kit.metrics.families import DEFAULT_BUCKETS, declare
-
-OK = "ok"
-"""The `outcome` label of a call that returned normally."""
-
-
-class _ServerSeries:
-    """The children of one (method, transport): resolved once, reused by every request."""
-
-    __slots__ = ("_labels", "_outcomes", "_requests", "duration", "in_flight")
-
-    def __init__(self, metrics: Metrics, method: str, transport_: str) -> None:
-        labels = (metrics.service, method, transport_)
-        self._labels = labels
-        self._requests = metrics.families.requests
-        self._outcomes: dict[str, Counter] = {}
-        self.duration: Histogram = metrics.families.duration.labels(*labels)
-        self.in_flight: Gauge = metrics.families.in_flight.labels(*labels)
-
-    def requests(self, outcome_: str) -> Counter:
-        child = self._outcomes.get(outcome_)
-        if child is None:
-            child = self._outcomes[outcome_] = self._requests.labels(*self._labels, outcome_)
-        return child
+from kit.metrics.server import server_middleware
 
 
 class Metrics:
@@ -63,55 +41,13 @@ class Metrics:
     def endpoint(self, method: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
         """Server-side middleware for `method`: requests in flight, duration and requests by outcome. The
         transport label is read from `kit.endpoint.transport()` at call time (`local` for in-process calls)."""
-        series: dict[str, _ServerSeries] = {}
-
-        def middleware(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
-            async def instrumented(request: Req) -> Resp:
-                transport_ = transport()
-                s = series.get(transport_)
-                if s is None:
-                    s = series[transport_] = _ServerSeries(self, method, transport_)
-                s.in_flight.inc()
-                start = perf_counter()
-                result = OK
-                try:
-                    return await next_(request)
-                except BaseException as exc:
-                    result = outcome(exc)
-                    raise
-                finally:
-                    s.duration.observe(perf_counter() - start)
-                    s.in_flight.dec()
-                    s.requests(result).inc()
-
-            return instrumented
-
-        return middleware
+        return server_middleware(self.families, self.service, method)
 
     def client(self, target: str, endpoint: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
         """Client-side middleware for the calls sent to one instance (`endpoint` is its `host:port`) of `target`:
         counts them by outcome in kit_client_requests_total."""
         children = self._client_children.setdefault((target, endpoint), {})
-        family = self.families.client_requests
-        labels = (self.service, target, endpoint)
-
-        def middleware(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:
-            async def instrumented(request: Req) -> Resp:
-                result = OK
-                try:
-                    return await next_(request)
-                except BaseException as exc:
-                    result = outcome(exc)
-                    raise
-                finally:
-                    child = children.get(result)
-                    if child is None:
-                        child = children[result] = family.labels(*labels, result)
-                    child.inc()
-
-            return instrumented
-
-        return middleware
+        return client_middleware(self.families.client_requests, (self.service, target, endpoint), children)
 
     def retry_counter(self, target: str) -> Callable[[], None]:
         """A function to call on each attempt after the first one at `target` (kit_retries_total)."""
