@@ -5,10 +5,11 @@
 follows the passing instances of a service with blocking queries. Give each of them its own client.
 """
 
+from kit.sd.consul.addresses import instances_of
 from kit.sd.consul.client import DEFAULT_ADDR, ConsulConfig, address_of, client, client_from_env, parse_addr
 from kit.sd.consul.client import read_config as read_consul_config
 from kit.sd.consul.errors import ConsulPermissionDenied
-from kit.sd.consul.instancer import ConsulInstancer, instances_of
+from kit.sd.consul.instancer import ConsulInstancer
 from kit.sd.consul.registrar import Registrar
 from kit.sd.consul.registration import Registration
 

@@ -6,28 +6,18 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import consul
 
 from kit.clock import Sleep
+from kit.sd.consul.addresses import instances_of
 from kit.sd.consul.client import address_of
 from kit.sd.consul.errors import CONSUL_ERRORS, ConsulPermissionDenied
 from kit.sd.consul.outage import OutageLog
-from kit.sd.consul.registration import host_port
 from kit.sd.consul.thread import in_daemon_thread
 from kit.sd.instancer import Broadcaster, Event, Listener
-
-
-def instances_of(entries: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
-    """The sorted `host:port` set of the entries of Consul's health API: the service's address, or its node's
-    when the service registered none, and the service's port."""
-    found = set()
-    for entry in entries:
-        service = entry["Service"]
-        found.add(host_port(service.get("Address") or entry["Node"]["Address"], int(service["Port"])))
-    return tuple(sorted(found))
 
 
 class ConsulInstancer:
