@@ -34,6 +34,9 @@ class Overload:
     statuses: Counter[int] = field(default_factory=Counter)
     latencies: dict[int, list[float]] = field(default_factory=dict)
     shed_without_retry_after: int = 0
+    first_shed: list[float] = field(default_factory=list)
+    """Latencies of the 503s that began a run of them on a connection (the server answers those at once; the ones
+    after it, sent without waiting as `Retry-After` asked, it may hold)."""
     timeouts: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     gauges: dict[str, list[float]] = field(default_factory=dict)
@@ -50,10 +53,7 @@ class Overload:
         return self.timeouts + sum(self.errors.values()) + other
 
     def quantile_ms(self, status: int, q: float) -> float:
-        values = sorted(self.latencies.get(status, ()))
-        if not values:
-            return float("nan")
-        return values[min(len(values) - 1, int(q * len(values)))] * 1000
+        return _quantile_ms(self.latencies.get(status, []), q)
 
     def summary(self) -> dict[str, object]:
         return {
@@ -70,6 +70,8 @@ class Overload:
             "ok_p99_ms": round(self.quantile_ms(200, 0.99), 2),
             "shed_p50_ms": round(self.quantile_ms(503, 0.5), 2),
             "shed_p99_ms": round(self.quantile_ms(503, 0.99), 2),
+            "first_shed_p50_ms": round(_quantile_ms(self.first_shed, 0.5), 2),
+            "first_shed_p99_ms": round(_quantile_ms(self.first_shed, 0.99), 2),
             "ok_mean_ms": round(statistics.fmean(self.latencies.get(200, [0.0])) * 1000, 2),
             **{
                 f"{name}_p50_max": [round(statistics.median(values), 4), round(max(values), 4)]
@@ -77,6 +79,13 @@ class Overload:
                 if values
             },
         }
+
+
+def _quantile_ms(latencies: list[float], q: float) -> float:
+    values = sorted(latencies)
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
 
 async def _answer(reader: asyncio.StreamReader) -> tuple[int, dict[bytes, bytes]]:
@@ -96,6 +105,7 @@ async def _connection(
     host: str, port: int, request: bytes, result: Overload, stop_at: float, answer_within: float
 ) -> None:
     streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    shed_before = False  # the previous answer on this connection was a 503
     while time.monotonic() < stop_at:
         started = time.perf_counter()
         try:
@@ -107,21 +117,25 @@ async def _connection(
         except TimeoutError:
             result.timeouts += 1
             _close(streams)
-            streams = None
+            streams, shed_before = None, False
             continue
         except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
             result.errors[type(exc).__name__] += 1
             _close(streams)
-            streams = None
+            streams, shed_before = None, False
             await asyncio.sleep(0.01)
             continue
+        latency = time.perf_counter() - started
         result.statuses[status] += 1
-        result.latencies.setdefault(status, []).append(time.perf_counter() - started)
-        if status == 503 and b"retry-after" not in headers:
-            result.shed_without_retry_after += 1
+        result.latencies.setdefault(status, []).append(latency)
+        if status == 503:
+            result.shed_without_retry_after += b"retry-after" not in headers
+            if not shed_before:
+                result.first_shed.append(latency)
+        shed_before = status == 503
         if headers.get(b"connection", b"").lower() == b"close":
             _close(streams)
-            streams = None
+            streams, shed_before = None, False
     _close(streams)
 
 

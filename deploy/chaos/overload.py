@@ -1,9 +1,10 @@
 """The overload rows of `make chaos`: /concat from as many connections as saturate add, then four times as many.
 
 Each connection sends its next request as soon as an answer comes, a 503 included (as wrk does; a client that
-honours `Retry-After` would come back later), so the excess keeps knocking. What to read: accepted requests'
-p99 at 4x against the saturated p99 (the ratio is printed), the sheds, and that nothing failed (no timeout, no
-reset, no status but 200 and 503).
+honours `Retry-After` would come back later), so the excess keeps knocking, and add holds each such 503 until about
+`Retry-After` after the previous one (`*_HTTP_SHED_HOLD`): the first 503 of a run comes at once. What to read:
+accepted requests' p99 at 4x against the saturated p99 (the ratio is printed), the sheds, and that nothing failed
+(no timeout, no reset, no status but 200 and 503).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ async def rows(add_url: str, body: dict[str, object], *, seconds: float = 8.0) -
             overloaded,
             busy,
             f"{overloaded.summary()['ok_rps']} ok/s, accepted p99 {ratio:.2f}x saturated, "
-            f"503 p50 {overloaded.quantile_ms(503, 0.5):.1f} ms, 503 without Retry-After "
-            f"{overloaded.shed_without_retry_after}",
+            f"first 503 on a connection p50 {overloaded.summary()['first_shed_p50_ms']} ms, all 503s p50 "
+            f"{overloaded.quantile_ms(503, 0.5):.1f} ms, 503 without Retry-After {overloaded.shed_without_retry_after}",
         ),
     ]

@@ -21,6 +21,7 @@ def test_each_limit_has_its_variable() -> None:
             "ADD_HTTP_BODY_TIMEOUT": "3",
             "ADD_HTTP_KEEPALIVE_TIMEOUT": "2.5",
             "ADD_HTTP_MAX_CONNECTIONS": "50",
+            "ADD_HTTP_SHED_HOLD": "0",
             "ADD_GRPC_MAX_METADATA_BYTES": "2048",
             "ADD_GRPC_MAX_CONCURRENT_STREAMS": "8",
             "ADD_GRPC_MIN_PING_INTERVAL": "30",
@@ -29,7 +30,7 @@ def test_each_limit_has_its_variable() -> None:
             "ADD_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7",
         },
     )
-    assert edge.http == HttpLimits(4096, 10, 1024, 1.5, 3.0, 2.5, 50)
+    assert edge.http == HttpLimits(4096, 10, 1024, 1.5, 3.0, 2.5, 50, shed_hold=0.0)
     assert edge.http.keepalive_seconds == 3
     assert edge.grpc == GrpcLimits(2048, 8, 30.0, 60.0, 20)
     assert edge.trusted_proxies == ("10.0.0.0/8", "192.0.2.7")

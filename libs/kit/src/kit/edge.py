@@ -34,7 +34,7 @@ class Edge:
                 body_timeout=e.seconds(f"{prefix}_HTTP_BODY_TIMEOUT", h.body_timeout, env=env),
                 keepalive_timeout=e.seconds(f"{prefix}_HTTP_KEEPALIVE_TIMEOUT", h.keepalive_timeout, env=env),
                 max_connections=e.integer(f"{prefix}_HTTP_MAX_CONNECTIONS", h.max_connections, minimum=1, env=env),
-                shed_pause=e.seconds(f"{prefix}_HTTP_SHED_PAUSE", h.shed_pause, env=env, allow_zero=True),
+                shed_hold=e.seconds(f"{prefix}_HTTP_SHED_HOLD", h.shed_hold, env=env, allow_zero=True),
             ),
             grpc=GrpcLimits(
                 max_metadata_bytes=e.integer(

@@ -3,6 +3,7 @@ would, and leaves everything else to FastAPI."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from kit.errors import Overloaded, Unavailable
-from kit.transport.http.fast import SHED, KitApp, shed_gate
+from kit.transport.http.fast import SHED, SHED_HOLD, KitApp, shed_gate
 from support.sum_route import Pair, make_app
 
 Message = dict[str, Any]
@@ -149,3 +150,31 @@ async def test_a_shed_request_is_answered_at_the_gate_without_being_read() -> No
 
     admitted = await call(handler, "POST", "/sum", [body(b'{"a": 1, "b": 2}')], [])
     assert (admitted[0]["status"], admitted[1]["body"]) == (200, b'{"v":3}')
+
+
+async def test_a_shed_answer_waits_for_the_hold_the_server_set_and_an_admitted_request_never_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float) -> None:
+        slept.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    refusals: list[Overloaded | None] = [Overloaded(retry_after=1.0), None]
+    app = make_app(add)
+    assert isinstance(app, KitApp)
+    handler = shed_gate(app.kit_routes[("POST", "/sum")], lambda: refusals.pop(0))
+    hold_until = asyncio.get_running_loop().time() + 30.0
+
+    async def with_hold(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        scope[SHED_HOLD] = hold_until
+        await handler(scope, receive, send)
+
+    shed = await call(with_hold, "POST", "/sum", [body(b'{"a": 1, "b": 2}')], [])
+    admitted = await call(with_hold, "POST", "/sum", [body(b'{"a": 1, "b": 2}')], [])
+
+    assert shed[0]["status"] == 503 and admitted[0]["status"] == 200
+    assert len(slept) == 1 and 29.0 < slept[0] <= 30.0  # the shed answer waited for the hold, the admitted one not

@@ -6,16 +6,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 
+from kit.errors import Overloaded
 from kit.run import HttpServer
 from kit.transport.http import HttpLimits
-from kit.transport.http.fast import SHED
+from kit.transport.http.fast import shed_gate
 
 SMALL = HttpLimits(
     max_header_bytes=2048,
@@ -28,7 +29,7 @@ SMALL = HttpLimits(
 )
 
 
-async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def echo_app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
     """Answers every request with its client address and the size of its body."""
     assert scope["type"] == "http"
     size = 0
@@ -157,38 +158,77 @@ async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(trusted: tupl
     assert response.json()["client"] == client
 
 
-async def shedding_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """Sheds /shed as the kit's gate does (marks the scope, answers 503); echoes the rest."""
-    if scope["path"] == "/shed":
-        scope[SHED] = True
-        await send({"type": "http.response.start", "status": 503, "headers": [(b"content-length", b"0")]})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    await echo_app(scope, receive, send)
+_shed = shed_gate(echo_app, lambda: Overloaded(retry_after=1.0))
 
 
-async def test_a_connection_whose_request_was_shed_is_not_read_for_the_pause_while_others_are_served() -> None:
-    server = HttpServer(shedding_app, limits=dataclasses.replace(SMALL, shed_pause=2.0, keepalive_timeout=30.0))
+async def shedding_app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+    """Sheds /shed through the kit's gate; echoes the rest (admitted)."""
+    await (_shed if scope["path"] == "/shed" else echo_app)(scope, receive, send)
+
+
+SHED_REQUEST = b"POST /shed HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+ADMITTED_REQUEST = b"POST /again HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+
+
+async def head(reader: asyncio.StreamReader) -> bytes:
+    """The status line and headers of the next answer on a connection (its body read and dropped)."""
+    start = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    if b"transfer-encoding: chunked" in start.lower():
+        await asyncio.wait_for(reader.readuntil(b"0\r\n\r\n"), 10)
+    else:
+        length = next(
+            int(line.split(b":")[1]) for line in start.split(b"\r\n") if line.lower().startswith(b"content-length")
+        )
+        await asyncio.wait_for(reader.readexactly(length), 10)
+    return start
+
+
+@contextlib.asynccontextmanager
+async def shedding_server() -> AsyncIterator[HttpServer]:
+    """`shedding_app` with a hold of 4 s (drawn between 2 s and 4 s): far longer than any round trip here."""
+    server = HttpServer(shedding_app, limits=dataclasses.replace(SMALL, shed_hold=4.0, keepalive_timeout=30.0))
     task = asyncio.create_task(server.serve())
-    order: list[str] = []
     try:
+        yield server
+    finally:
+        server.stop(force=True)
+        await asyncio.wait_for(task, 10)
+
+
+async def test_a_connection_shed_again_at_once_gets_its_answer_after_the_hold_while_others_are_served() -> None:
+    order: list[str] = []
+    async with shedding_server() as server:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        # The shed request and the next one go out together, as a client that ignores Retry-After sends them.
-        writer.write(b"POST /shed HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        assert head.startswith(b"HTTP/1.1 503")
-        writer.write(b"POST /again HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        writer.write(SHED_REQUEST)
+        assert (await head(reader)).startswith(b"HTTP/1.1 503")  # the first shed answer comes at once
+        writer.write(SHED_REQUEST)  # again at once, ignoring Retry-After
 
-        async def paused() -> None:
-            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-            order.append("paused connection answered")
+        async def held() -> None:
+            assert (await head(reader)).startswith(b"HTTP/1.1 503")
+            order.append("held answer")
 
-        waiting = asyncio.create_task(paused())
+        waiting = asyncio.create_task(held())
         await ok(f"http://127.0.0.1:{server.port}")  # a fresh connection meanwhile
         order.append("other connection answered")
         await waiting
         writer.close()
-    finally:
-        server.stop(force=True)
-        await asyncio.wait_for(task, 10)
-    assert order == ["other connection answered", "paused connection answered"]
+    assert order == ["other connection answered", "held answer"]
+
+
+async def test_a_request_admitted_after_a_shed_is_not_held() -> None:
+    async with shedding_server() as server:
+        held_reader, held_writer = await asyncio.open_connection("127.0.0.1", server.port)
+        held_writer.write(SHED_REQUEST)
+        await head(held_reader)
+        held_writer.write(SHED_REQUEST)  # this answer is held for 2-4 s
+        held = asyncio.create_task(head(held_reader))
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(SHED_REQUEST)
+        assert (await head(reader)).startswith(b"HTTP/1.1 503")
+        writer.write(ADMITTED_REQUEST)  # sent at once after its shed, and admitted
+        assert (await head(reader)).startswith(b"HTTP/1.1 200")
+        still_held = not held.done()
+        held.cancel()
+        writer.close()
+        held_writer.close()
+    assert still_held  # the admitted request was answered while the other connection's shed answer was still held

@@ -12,8 +12,10 @@ A request is shed when both hold:
   `interval` seconds, from the average duration of the requests completed in it (short) and a slow average of
   those (long), `limit = limit x clamp(tolerance x long / short, 0.5, 1) + sqrt(limit)`, smoothed. While
   durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
-  they pass it, it shrinks (at most by half) until they come back. A limit that requests in flight do not come
-  within `headroom` of does not grow, so it stays near what the service was doing. Durations teach it to shrink
+  they pass it, it shrinks (at most by half) until they come back. While the service is overloaded it probes
+  only when durations are at or below their usual value, so that accepted requests keep their usual latency
+  rather than `tolerance` times it. A limit that requests in flight do not come within `headroom` of does not
+  grow, so it stays near what the service was doing. Durations teach it to shrink
   while the service is overloaded or while requests press on it (the limit reached, or a jump held): longer
   durations there mean requests wait, in this loop or on a dependency.
 While the loop keeps up (not overloaded), only a sudden jump is held: requests in flight past `headroom` times the
@@ -177,7 +179,11 @@ class Shedder:
         # (a jump held, or the limit reached): longer durations there mean requests wait, whichever queue it is.
         learn = overloaded or jumped or peak >= self._limit
         gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if learn and short > 0 else 1.0
-        estimate = self._limit * gradient + math.sqrt(self._limit)
+        # The probe: while overloaded the limit grows only when durations are at or below their usual value, so it
+        # looks for room only where there is some; otherwise the gradient and the probe would balance with requests
+        # taking about `tolerance` times their usual time, the latency that shedding is there to keep.
+        probe = 0.0 if overloaded and short > long else math.sqrt(self._limit)
+        estimate = self._limit * gradient + probe
         smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
         self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), smoothed))
 

@@ -11,6 +11,7 @@ path: a request that matches one goes straight to it; everything else (documenta
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
@@ -39,6 +40,10 @@ sheds it at once, answered as that error is (503 with `Retry-After`), for the le
 
 SHED = "kit.shed"
 """The ASGI scope key set on a request shed at the gate, for the server to read (`kit.transport.http.wire`)."""
+
+SHED_HOLD = "kit.shed.hold_until"
+"""The ASGI scope key the server sets on a request that came on a connection shed a moment ago: the event loop time
+until which the gate holds a shed answer to it (`kit.transport.http.wire`, `HttpLimits.shed_hold`)."""
 
 _JSON = (b"content-type", b"application/json")
 
@@ -91,7 +96,9 @@ def asgi_handler(respond: Respond) -> AsgiHandler:
 
 def shed_gate(handler: AsgiHandler, shed: Shed) -> AsgiHandler:
     """`handler` behind `shed`: a shed request is answered before its headers are looked at or its body read, and
-    marked in its scope (`SHED`) so that the server can hold back the connection's next request."""
+    marked in its scope (`SHED`) for the server. A request the server marked with a hold time (`SHED_HOLD`: its
+    connection was shed a moment ago, and sent again without waiting as `Retry-After` asked) gets its shed answer
+    only then; an admitted request is never held."""
     encoded: dict[float, tuple[int, bytes, Mapping[str, str]]] = {}
 
     async def gate(scope: Scope, receive: Receive, send: Send) -> None:
@@ -100,6 +107,11 @@ def shed_gate(handler: AsgiHandler, shed: Shed) -> AsgiHandler:
             await handler(scope, receive, send)
             return
         scope[SHED] = True
+        hold_until = scope.get(SHED_HOLD)
+        if hold_until is not None:
+            delay = hold_until - asyncio.get_running_loop().time()
+            if delay > 0:
+                await asyncio.sleep(delay)
         answer = encoded.get(refusal.retry_after)
         if answer is None:
             status, body, headers = default_error_encoder(refusal)
@@ -129,4 +141,15 @@ async def _answer(send: Send, status: int, content: bytes, headers: Mapping[str,
     await send({"type": "http.response.body", "body": content})
 
 
-__all__ = ["SHED", "Answer", "AsgiHandler", "KitApp", "ReadBody", "Respond", "Shed", "asgi_handler", "shed_gate"]
+__all__ = [
+    "SHED",
+    "SHED_HOLD",
+    "Answer",
+    "AsgiHandler",
+    "KitApp",
+    "ReadBody",
+    "Respond",
+    "Shed",
+    "asgi_handler",
+    "shed_gate",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -18,7 +19,7 @@ from typing import Any
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from kit.transport.http.fast import SHED
+from kit.transport.http.fast import SHED, SHED_HOLD
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +40,10 @@ class HttpLimits:
     """An open connection with no request in it, before the first or between two, is closed after this."""
     max_connections: int = 1000
     """Open connections; one past it is answered 503 and closed at once."""
-    shed_pause: float = 0.1
-    """After a request shed for overload, the connection's next request is left unread this long (0: not at all)."""
+    shed_hold: float = 1.0
+    """A request shed for overload less than this after its connection's previous shed answer gets its own answer
+    only when this time is up (0: never held): a client that ignores `Retry-After` and sends again at once is held
+    to one shed answer this often per connection. A request admitted is never held."""
 
     @property
     def keepalive_seconds(self) -> int:
@@ -64,6 +67,7 @@ def limited_protocol(limits: HttpLimits, *, on_refused: OnRefused | None = None)
             self._header_count = 0
             self._refusal: tuple[int, str] | None = None
             self._refused = False
+            self._hold_until = -math.inf
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -94,6 +98,8 @@ def limited_protocol(limits: HttpLimits, *, on_refused: OnRefused | None = None)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
+            if self._hold_until > self.loop.time():
+                self.scope[SHED_HOLD] = self._hold_until  # type: ignore[literal-required]  # an extension key
             self._in_head = True
             self._head_bytes = 0
             self._header_count = 0
@@ -125,16 +131,12 @@ def limited_protocol(limits: HttpLimits, *, on_refused: OnRefused | None = None)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            shed = self.cycle is not None and self.cycle.scope.get(SHED, False)
-            if shed and limits.shed_pause > 0 and not self.transport.is_closing():
-                # A client that sends again at once, despite Retry-After, waits in its own socket buffer, where it
-                # costs this server nothing, instead of in the event loop ahead of the requests it admitted.
-                self.flow.pause_reading()
-                self.loop.call_later(limits.shed_pause, self._resume)
-
-        def _resume(self) -> None:
-            if not self.transport.is_closing():
-                self.flow.resume_reading()
+            if self.cycle is not None and self.cycle.scope.get(SHED, False):
+                # A client that sends again at once, despite Retry-After, gets its next shed answer only when the
+                # hold is up (the gate sleeps), so it costs this server one cheap answer per hold, not one per round
+                # trip. Reading is not paused: a request the shedder admits is served at once. The hold is drawn
+                # between half and all of `shed_hold`, so that connections shed together do not come back together.
+                self._hold_until = self.loop.time() + limits.shed_hold * random.uniform(0.5, 1.0)
 
         def _stop(self, status: int, message: str) -> None:
             self._refusal = (status, message)

@@ -1,0 +1,51 @@
+"""kit.overload.Shedder while its loop keeps up: a sudden jump past headroom times the limit is held for one interval,
+and the limit follows it only if the loop kept up and durations held."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from support.shedder import interval, make, turn_over
+
+
+def test_a_sudden_jump_is_held_at_headroom_times_the_limit_while_the_loop_keeps_up() -> None:
+    shedder, _, _ = make(initial_limit=80, headroom=1.25)
+    shedder.in_flight = 99
+    assert not shedder.should_shed()
+    shedder.in_flight = 100  # 80 x 1.25
+    assert shedder.should_shed()
+
+
+def test_after_a_jump_the_loop_kept_up_with_the_limit_follows_at_once() -> None:
+    shedder, _, clock = make(initial_limit=80, headroom=1.25)
+    turn_over(shedder, clock, in_flight=64, seconds=0.02)  # the usual durations
+    limit = shedder.limit()
+    shedder.in_flight = math.ceil(limit * 1.25)
+    assert shedder.should_shed()  # held at the jump
+    shedder.in_flight = 0
+    turn_over(shedder, clock, in_flight=math.ceil(limit * 1.25), seconds=0.02)  # durations held, no lag
+    assert shedder.limit() == pytest.approx(math.ceil(limit * 1.25) * 1.25)  # held one interval a step
+
+
+def test_after_a_jump_whose_durations_grew_the_limit_does_not_follow() -> None:
+    # Requests pile up on a slow dependency, or on a loop that has not fallen behind yet: waiting is waiting.
+    shedder, _, clock = make(initial_limit=80, headroom=1.25)
+    turn_over(shedder, clock, in_flight=64, seconds=0.02)
+    limit = shedder.limit()
+    shedder.in_flight = math.ceil(limit * 1.25)
+    assert shedder.should_shed()
+    shedder.in_flight = 0
+    turn_over(shedder, clock, in_flight=math.ceil(limit * 1.25), seconds=0.09)  # 4.5x the usual
+    assert shedder.limit() < limit
+
+
+def test_after_a_jump_the_loop_fell_behind_with_the_limit_does_not_follow() -> None:
+    shedder, lag, clock = make(initial_limit=80, headroom=1.25)
+    shedder.in_flight = 100
+    assert shedder.should_shed()
+    shedder.in_flight = 0
+    lag.seconds = 0.2  # the jump it let in put the loop behind
+    interval(shedder, clock, in_flight=100, seconds=0.02)
+    assert shedder.limit() < 100
