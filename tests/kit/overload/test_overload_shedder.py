@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
 from kit.errors import BusinessError, Overloaded
-from kit.overload import shedding
+from kit.overload import Shedder, shedding
+from support.clock import FakeClock
 from support.shedder import interval, make
 
 
@@ -178,7 +180,17 @@ def test_the_gate_admits_or_answers_with_the_error_to_send() -> None:
     assert shed == [1]
 
 
-def test_while_overloaded_durations_above_their_usual_value_do_not_let_the_limit_grow() -> None:
+def shedding_interval(shedder: Shedder, clock: FakeClock, *, seconds: float) -> None:
+    """An interval of an overload: the limit's worth of requests run, each taking `seconds`, one more is shed."""
+    shedder.should_shed()
+    starts = [shedder.admitted() for _ in range(math.ceil(shedder.limit()))]
+    assert shedder.should_shed()
+    clock.advance(shedder.cfg.interval)
+    for started in starts:
+        shedder.done(started + shedder.cfg.interval - seconds, completed=True)
+
+
+def test_while_it_sheds_durations_above_their_usual_value_do_not_let_the_limit_grow() -> None:
     # Within the tolerance nothing shrinks it, and it does not probe upward either: accepted requests keep about
     # their usual latency instead of settling at 1.5 times it.
     shedder, lag, clock = make(initial_limit=64)
@@ -186,9 +198,21 @@ def test_while_overloaded_durations_above_their_usual_value_do_not_let_the_limit
         interval(shedder, clock, in_flight=int(shedder.limit()), seconds=0.02)
     before = shedder.limit()
     lag.seconds = 0.2
-    for _ in range(20):  # overloaded, requests take 1.3 times as long
-        interval(shedder, clock, in_flight=int(shedder.limit()), seconds=0.026)
+    for _ in range(20):  # overloaded and shedding, requests take 1.3 times as long
+        shedding_interval(shedder, clock, seconds=0.026)
     assert shedder.limit() == pytest.approx(before)
+
+
+def test_overloaded_without_shedding_it_still_probes() -> None:
+    # Lag spikes of a busy machine while requests stay under the limit: nothing is shed, so nothing holds it down.
+    shedder, lag, clock = make(initial_limit=64)
+    for _ in range(20):
+        interval(shedder, clock, in_flight=int(shedder.limit()), seconds=0.02)
+    before = shedder.limit()
+    lag.seconds = 0.2
+    for _ in range(20):
+        interval(shedder, clock, in_flight=int(shedder.limit()) - 1, seconds=0.026)
+    assert shedder.limit() > before
 
 
 def test_while_overloaded_a_limit_set_too_low_grows_back() -> None:

@@ -12,9 +12,9 @@ A request is shed when both hold:
   `interval` seconds, from the average duration of the requests completed in it (short) and a slow average of
   those (long), `limit = limit x clamp(tolerance x long / short, 0.5, 1) + sqrt(limit)`, smoothed. While
   durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
-  they pass it, it shrinks (at most by half) until they come back. While the service is overloaded it probes
-  only when durations are at or below their usual value, so that accepted requests keep their usual latency
-  rather than `tolerance` times it. A limit that requests in flight do not come within `headroom` of does not
+  they pass it, it shrinks (at most by half) until they come back. While it sheds at the limit it probes only
+  when durations are at or below their usual value, so that accepted requests keep their usual latency rather
+  than `tolerance` times it. A limit that requests in flight do not come within `headroom` of does not
   grow, so it stays near what the service was doing. Durations teach it to shrink
   while the service is overloaded or while requests press on it (the limit reached, or a jump held): longer
   durations there mean requests wait, in this loop or on a dependency.
@@ -76,6 +76,7 @@ class Shedder:
         self._peak = 0
         self._lagged = False
         self._jumped = False
+        self._shed = False
         self._next_update = clock() + cfg.interval
         self._overloaded_at = -math.inf
         self.in_flight = 0
@@ -112,6 +113,7 @@ class Shedder:
             if self.in_flight < self._limit:
                 return False
             self._overloaded_at = self._clock()
+            self._shed = True
             return True
         # The loop keeps up, but the work a request brings is mostly paid after it is admitted: a sudden jump past
         # `headroom` times the limit is held there until the next interval shows whether the loop keeps up with it.
@@ -153,8 +155,10 @@ class Shedder:
 
     def _update(self, now: float) -> None:
         cfg = self.cfg
-        total, count, peak, lagged, jumped = self._sum, self._count, self._peak, self._lagged, self._jumped
-        self._sum, self._count, self._peak, self._lagged, self._jumped = 0.0, 0, self.in_flight, False, False
+        total, count, peak = self._sum, self._count, self._peak
+        lagged, jumped, shed = self._lagged, self._jumped, self._shed
+        self._sum, self._count, self._peak = 0.0, 0, self.in_flight
+        self._lagged = self._jumped = self._shed = False
         if count == 0:
             return
         short = total / count
@@ -179,10 +183,11 @@ class Shedder:
         # (a jump held, or the limit reached): longer durations there mean requests wait, whichever queue it is.
         learn = overloaded or jumped or peak >= self._limit
         gradient = max(0.5, min(1.0, cfg.tolerance * long / short)) if learn and short > 0 else 1.0
-        # The probe: while overloaded the limit grows only when durations are at or below their usual value, so it
-        # looks for room only where there is some; otherwise the gradient and the probe would balance with requests
-        # taking about `tolerance` times their usual time, the latency that shedding is there to keep.
-        probe = 0.0 if overloaded and short > long else math.sqrt(self._limit)
+        # The probe: while it sheds at the limit, the limit grows only when durations are at or below their usual
+        # value, so that it looks for room only where there is some; otherwise the gradient and the probe balance
+        # with accepted requests taking about `tolerance` times their usual time, the latency shedding is there to
+        # keep. Without sheds (a lag spike, a busy machine) it probes as ever, so noise cannot ratchet it down.
+        probe = 0.0 if shed and short > long else math.sqrt(self._limit)
         estimate = self._limit * gradient + probe
         smoothed = (1 - cfg.smoothing) * self._limit + cfg.smoothing * estimate
         self._limit = max(float(cfg.min_limit), min(float(cfg.max_limit), smoothed))

@@ -41,9 +41,9 @@ class HttpLimits:
     max_connections: int = 1000
     """Open connections; one past it is answered 503 and closed at once."""
     shed_hold: float = 1.0
-    """A request shed for overload less than this after its connection's previous shed answer gets its own answer
-    only when this time is up (0: never held): a client that ignores `Retry-After` and sends again at once is held
-    to one shed answer this often per connection. A request admitted is never held."""
+    """A request shed for overload less than this after its connection's previous shed answer (with none admitted
+    between) gets its own answer only when this time is up (0: never held): a client that ignores `Retry-After` and
+    sends again at once gets one shed answer this often per connection. A request admitted is never held."""
 
     @property
     def keepalive_seconds(self) -> int:
@@ -131,12 +131,16 @@ def limited_protocol(limits: HttpLimits, *, on_refused: OnRefused | None = None)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if self.cycle is not None and self.cycle.scope.get(SHED, False):
-                # A client that sends again at once, despite Retry-After, gets its next shed answer only when the
-                # hold is up (the gate sleeps), so it costs this server one cheap answer per hold, not one per round
-                # trip. Reading is not paused: a request the shedder admits is served at once. The hold is drawn
-                # between half and all of `shed_hold`, so that connections shed together do not come back together.
-                self._hold_until = self.loop.time() + limits.shed_hold * random.uniform(0.5, 1.0)
+            if self.cycle is None:
+                return
+            if not self.cycle.scope.get(SHED, False):
+                self._hold_until = -math.inf  # an answered request ends a run of sheds
+                return
+            # A client that sends again at once, despite Retry-After, gets its next shed answer only when the hold is
+            # up (the gate sleeps), so it costs this server one cheap answer per hold, not one per round trip.
+            # Reading is not paused: a request the shedder admits is served at once. The hold is drawn between half
+            # and all of `shed_hold`, so that connections shed together do not come back together.
+            self._hold_until = self.loop.time() + limits.shed_hold * random.uniform(0.5, 1.0)
 
         def _stop(self, status: int, message: str) -> None:
             self._refusal = (status, message)
