@@ -7,6 +7,7 @@ them, such as the retry and balancer in front of a remote service. Tests use `wi
 exporter.
 """
 
+from kit.tracing.attributes import Attributes, http_attributes, rpc_attributes, rpc_name, server_attributes
 from kit.tracing.config import from_env
 from kit.tracing.exporters import (
     DEFAULT_OTLP_PROTOCOL,
@@ -21,18 +22,7 @@ from kit.tracing.exporters import (
 )
 from kit.tracing.middleware import span
 from kit.tracing.provider import INSTRUMENTATION_SCOPE, Tracing, with_exporters
-from kit.tracing.spans import (
-    Attributes,
-    client_span,
-    http_attributes,
-    record_error,
-    rpc_attributes,
-    rpc_name,
-    server_attributes,
-    server_span,
-    set_grpc_status,
-    set_http_status,
-)
+from kit.tracing.spans import client_span, record_error, server_span, set_grpc_status, set_http_status
 
 __all__ = [
     "DEFAULT_OTLP_PROTOCOL",

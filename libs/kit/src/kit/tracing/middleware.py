@@ -9,7 +9,8 @@ from collections.abc import Callable
 from opentelemetry.trace import SpanKind, Tracer
 
 from kit.endpoint import Endpoint, Req, Resp
-from kit.tracing.spans import Attributes, record_error
+from kit.tracing.attributes import Attributes
+from kit.tracing.spans import record_error
 
 
 def span(

@@ -1,5 +1,5 @@
 """The spans transports open: a SERVER span that continues the caller's trace, a CLIENT span whose context goes out
-with the call, and how an answer or an error marks a span.
+with the call, and how an answer or an error marks a span (what a span says of a call is `kit.tracing.attributes`).
 
 Context crosses the wire through OpenTelemetry's configured text-map propagator (`opentelemetry.propagate`: W3C
 `traceparent`/`tracestate` and `baggage` unless OTEL_PROPAGATORS says otherwise), in HTTP headers and gRPC metadata
@@ -15,23 +15,9 @@ from contextlib import contextmanager
 
 from opentelemetry import propagate
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
-from opentelemetry.util.types import AttributeValue
 
 from kit.errors import CANCELLED, error_code, is_failure
-
-Attributes = Mapping[str, AttributeValue]
-"""Span attributes: semantic-convention names to values."""
-
-ERROR_TYPE = "error.type"
-HTTP_REQUEST_METHOD = "http.request.method"
-HTTP_ROUTE = "http.route"
-HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
-RPC_SYSTEM = "rpc.system"
-RPC_SERVICE = "rpc.service"
-RPC_METHOD = "rpc.method"
-RPC_GRPC_STATUS_CODE = "rpc.grpc.status_code"
-SERVER_ADDRESS = "server.address"
-SERVER_PORT = "server.port"
+from kit.tracing.attributes import ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, RPC_GRPC_STATUS_CODE, Attributes
 
 # The gRPC codes a server span reports as an error (OpenTelemetry's gRPC conventions): UNKNOWN, DEADLINE_EXCEEDED,
 # UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS. The others are the caller's answer, not the server's fault.
@@ -113,29 +99,3 @@ def set_grpc_status(span: Span, code: int, *, server: bool) -> None:
     span.set_attribute(RPC_GRPC_STATUS_CODE, code)
     if server and code in _GRPC_SERVER_ERRORS:
         span.set_status(Status(StatusCode.ERROR))
-
-
-def http_attributes(method: str, route: str) -> dict[str, AttributeValue]:
-    """The attributes of a span for an HTTP call of `method` on `route` (the path template, e.g. `/concat`)."""
-    return {HTTP_REQUEST_METHOD: method.upper(), HTTP_ROUTE: route}
-
-
-def rpc_name(full_method: str) -> str:
-    """A gRPC span's name, `pb.Trim/TrimSpace`, from the method's path `/pb.Trim/TrimSpace`."""
-    return full_method.lstrip("/")
-
-
-def rpc_attributes(full_method: str) -> dict[str, AttributeValue]:
-    """The attributes of a span for a gRPC call of `full_method` (`/pb.Trim/TrimSpace`)."""
-    service, _, method = rpc_name(full_method).rpartition("/")
-    return {RPC_SYSTEM: "grpc", RPC_SERVICE: service, RPC_METHOD: method}
-
-
-def server_attributes(instance: str | None) -> dict[str, AttributeValue]:
-    """`server.address` and `server.port` of an instance given as `host:port` (none when unknown or malformed)."""
-    if not instance:
-        return {}
-    host, sep, port = instance.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        return {SERVER_ADDRESS: instance}
-    return {SERVER_ADDRESS: host.strip("[]"), SERVER_PORT: int(port)}
