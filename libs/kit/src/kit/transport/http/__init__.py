@@ -7,7 +7,8 @@ Server: `new_app` makes the app, `add_route` puts an endpoint on it (body limit,
 
 from kit.transport.http.app import new_app, report_refusals
 from kit.transport.http.client import client_endpoint
-from kit.transport.http.decode import DecodeRequest, EncodeResponse, Int64, describe_errors, model_decoder
+from kit.transport.http.decode import DecodeRequest, EncodeResponse, Int64, model_decoder
+from kit.transport.http.describe import describe_errors
 from kit.transport.http.error_decoder import error_from_response
 from kit.transport.http.error_encoder import ErrorBody, ErrorEncoder, default_error_encoder
 from kit.transport.http.fast import Shed

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from kit.errors import KitError, mark_logged
 from kit.transport.http.body import JSON_MEDIA_TYPE
-from kit.transport.http.decode import describe_errors
+from kit.transport.http.describe import describe_errors
 from kit.transport.http.docs import mount_docs
 from kit.transport.http.error_encoder import default_error_encoder
 from kit.transport.http.fast import KitApp
