@@ -11,8 +11,7 @@ import pytest
 
 import kit.sd.lb
 from kit.errors import Unavailable
-from kit.sd import DefaultEndpointer, FixedEndpointer, InstanceEndpoint
-from kit.sd.instancer import Broadcaster, Event
+from kit.sd import Broadcaster, DefaultEndpointer, Event, FixedEndpointer, InstanceEndpoint
 from kit.sd.lb import Balancer, NoEndpoints, Random, RoundRobin
 
 

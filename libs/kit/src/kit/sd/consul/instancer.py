@@ -12,12 +12,13 @@ from typing import Any
 import consul
 
 from kit.clock import Sleep
+from kit.sd.broadcaster import Broadcaster
 from kit.sd.consul.addresses import instances_of
 from kit.sd.consul.client import address_of
 from kit.sd.consul.errors import CONSUL_ERRORS, ConsulPermissionDenied
 from kit.sd.consul.outage import OutageLog
 from kit.sd.consul.thread import in_daemon_thread
-from kit.sd.instancer import Broadcaster, Event, Listener
+from kit.sd.instancer import Event, Listener
 
 
 class ConsulInstancer:
