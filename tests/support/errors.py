@@ -3,25 +3,16 @@ under: the table the middleware tests share."""
 
 from __future__ import annotations
 
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-)
+from kit import errors
 
 OUTCOMES: list[tuple[Exception, str]] = [
-    (BusinessError("integer overflow"), "business"),
-    (InvalidArgument("missing a"), "invalid_argument"),
-    (PayloadTooLarge("too big"), "too_large"),
-    (RateLimited(), "rate_limited"),
-    (Unavailable("no trim"), "unavailable"),
-    (ConnectionFailed("refused"), "unavailable"),
-    (DeadlineExceeded("late"), "deadline_exceeded"),
-    (Internal("bug"), "internal"),
+    (errors.BusinessError("integer overflow"), "business"),
+    (errors.InvalidArgument("missing a"), "invalid_argument"),
+    (errors.PayloadTooLarge("too big"), "too_large"),
+    (errors.RateLimited(), "rate_limited"),
+    (errors.Unavailable("no trim"), "unavailable"),
+    (errors.ConnectionFailed("refused"), "unavailable"),
+    (errors.DeadlineExceeded("late"), "deadline_exceeded"),
+    (errors.Internal("bug"), "internal"),
     (ValueError("not a kit error"), "internal"),
 ]

@@ -2,17 +2,8 @@
 
 import pytest
 
+from kit import errors
 from kit.circuitbreaker import Breaker, State
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-)
 from support.breaker import Dependency, make, run
 
 
@@ -46,14 +37,14 @@ async def test_transitions(script: str, state: State, transitions: list[int]) ->
 async def test_an_open_circuit_fails_fast_without_calling_the_dependency() -> None:
     breaker, _, _ = make(failures=1)
     dependency = Dependency()
-    dependency.error = ConnectionFailed("refused")
-    with pytest.raises(ConnectionFailed):
+    dependency.error = errors.ConnectionFailed("refused")
+    with pytest.raises(errors.ConnectionFailed):
         await breaker.call(dependency)
 
     for _ in range(5):
-        with pytest.raises(Unavailable, match=r"^circuit open for trim$") as info:
+        with pytest.raises(errors.Unavailable, match=r"^circuit open for trim$") as info:
             await breaker.call(dependency)
-        assert type(info.value) is Unavailable
+        assert type(info.value) is errors.Unavailable
 
     assert dependency.calls == 1
 
@@ -64,7 +55,7 @@ async def test_the_dependency_answer_passes_through() -> None:
     assert await breaker.call(Dependency()) == "ok"
 
 
-@pytest.mark.parametrize("error", [Unavailable("down"), Internal("bug"), RuntimeError("boom")])
+@pytest.mark.parametrize("error", [errors.Unavailable("down"), errors.Internal("bug"), RuntimeError("boom")])
 async def test_instance_failures_count(error: Exception) -> None:
     breaker, _, states = make(failures=2)
     dependency = Dependency()
@@ -81,9 +72,9 @@ async def test_instance_failures_count(error: Exception) -> None:
 async def test_an_unreachable_instance_opens_the_circuit_at_once() -> None:
     breaker, _, states = make(failures=5)
     dependency = Dependency()
-    dependency.error = ConnectionFailed("refused")
+    dependency.error = errors.ConnectionFailed("refused")
 
-    with pytest.raises(ConnectionFailed):
+    with pytest.raises(errors.ConnectionFailed):
         await breaker.call(dependency)
 
     assert breaker.state is State.OPEN
@@ -93,12 +84,12 @@ async def test_an_unreachable_instance_opens_the_circuit_at_once() -> None:
 @pytest.mark.parametrize(
     "error",
     [
-        BusinessError("integer overflow"),
-        InvalidArgument("bad"),
-        PayloadTooLarge("big"),
-        DeadlineExceeded("late"),
+        errors.BusinessError("integer overflow"),
+        errors.InvalidArgument("bad"),
+        errors.PayloadTooLarge("big"),
+        errors.DeadlineExceeded("late"),
         TimeoutError(),
-        RateLimited(),
+        errors.RateLimited(),
     ],
 )
 async def test_errors_that_say_nothing_of_the_instance_do_not_count(error: Exception) -> None:
@@ -122,9 +113,9 @@ async def test_a_business_error_from_a_half_open_trial_closes_the_circuit() -> N
     breaker, clock, states = make(failures=1)
     await run(breaker, clock, "fail wait:10")
     dependency = Dependency()
-    dependency.error = BusinessError("integer overflow")
+    dependency.error = errors.BusinessError("integer overflow")
 
-    with pytest.raises(BusinessError):
+    with pytest.raises(errors.BusinessError):
         await breaker.call(dependency)
 
     assert breaker.state is State.CLOSED

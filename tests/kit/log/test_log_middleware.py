@@ -9,31 +9,22 @@ from typing import Any
 
 import pytest
 
+from kit import errors
 from kit.endpoint import request_scope
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-)
 from kit.log import endpoint_logging
 from kit.log.direct import direct_handler
 from support.clock import FakeClock
 from support.logs import Out, lines
 
 OUTCOMES = [
-    (BusinessError("integer overflow"), "business", "info"),
-    (InvalidArgument("missing field a"), "invalid_argument", "info"),
-    (PayloadTooLarge("body too large"), "too_large", "info"),
-    (RateLimited("slow down"), "rate_limited", "info"),
-    (Unavailable("no trim instance"), "unavailable", "warning"),
-    (ConnectionFailed("connection refused"), "unavailable", "warning"),
-    (DeadlineExceeded("deadline passed"), "deadline_exceeded", "warning"),
-    (Internal("a bug"), "internal", "error"),
+    (errors.BusinessError("integer overflow"), "business", "info"),
+    (errors.InvalidArgument("missing field a"), "invalid_argument", "info"),
+    (errors.PayloadTooLarge("body too large"), "too_large", "info"),
+    (errors.RateLimited("slow down"), "rate_limited", "info"),
+    (errors.Unavailable("no trim instance"), "unavailable", "warning"),
+    (errors.ConnectionFailed("connection refused"), "unavailable", "warning"),
+    (errors.DeadlineExceeded("deadline passed"), "deadline_exceeded", "warning"),
+    (errors.Internal("a bug"), "internal", "error"),
     (KeyError("missing"), "internal", "error"),
 ]
 
@@ -91,9 +82,11 @@ async def test_a_failed_request_logs_its_outcome_error_and_level(
 
 async def test_an_internal_error_carries_its_traceback(out: Out) -> None:
     out.route()
-    endpoint = endpoint_logging(logging.getLogger("req"), service="add", method="sum")(raising(Internal("a bug")))
+    endpoint = endpoint_logging(logging.getLogger("req"), service="add", method="sum")(
+        raising(errors.Internal("a bug"))
+    )
 
-    with pytest.raises(Internal):
+    with pytest.raises(errors.Internal):
         await endpoint(1)
 
     [line] = lines(out)
@@ -157,10 +150,10 @@ class CountingLogger(logging.Logger):
     ("logger_level", "exc", "made"),
     [
         (logging.WARNING, None, 0),
-        (logging.WARNING, InvalidArgument("bad"), 0),
-        (logging.WARNING, Unavailable("down"), 1),
-        (logging.ERROR, Unavailable("down"), 0),
-        (logging.ERROR, Internal("bug"), 1),
+        (logging.WARNING, errors.InvalidArgument("bad"), 0),
+        (logging.WARNING, errors.Unavailable("down"), 1),
+        (logging.ERROR, errors.Unavailable("down"), 0),
+        (logging.ERROR, errors.Internal("bug"), 1),
         (logging.INFO, None, 1),
     ],
 )

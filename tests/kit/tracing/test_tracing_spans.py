@@ -8,16 +8,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode, Tracer
 
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-)
+from kit import errors
 from kit.tracing import (
     client_span,
     http_attributes,
@@ -71,14 +62,14 @@ def test_a_client_span_sends_its_own_context(tracer: Tracer, exporter: InMemoryS
 
 
 ERRORS = [
-    (BusinessError("integer overflow"), "business", StatusCode.UNSET),
-    (InvalidArgument("missing a"), "invalid_argument", StatusCode.UNSET),
-    (PayloadTooLarge("too big"), "too_large", StatusCode.UNSET),
-    (RateLimited(), "rate_limited", StatusCode.ERROR),
-    (Unavailable("no trim"), "unavailable", StatusCode.ERROR),
-    (ConnectionFailed("refused"), "unavailable", StatusCode.ERROR),
-    (DeadlineExceeded("late"), "deadline_exceeded", StatusCode.ERROR),
-    (Internal("bug"), "internal", StatusCode.ERROR),
+    (errors.BusinessError("integer overflow"), "business", StatusCode.UNSET),
+    (errors.InvalidArgument("missing a"), "invalid_argument", StatusCode.UNSET),
+    (errors.PayloadTooLarge("too big"), "too_large", StatusCode.UNSET),
+    (errors.RateLimited(), "rate_limited", StatusCode.ERROR),
+    (errors.Unavailable("no trim"), "unavailable", StatusCode.ERROR),
+    (errors.ConnectionFailed("refused"), "unavailable", StatusCode.ERROR),
+    (errors.DeadlineExceeded("late"), "deadline_exceeded", StatusCode.ERROR),
+    (errors.Internal("bug"), "internal", StatusCode.ERROR),
     (KeyError("bug"), "internal", StatusCode.ERROR),
     (asyncio.CancelledError(), "cancelled", StatusCode.UNSET),
 ]
@@ -100,7 +91,7 @@ def test_an_error_leaving_a_client_span_marks_it(
 
 def test_record_error_keeps_the_message_in_the_status(tracer: Tracer, exporter: InMemorySpanExporter) -> None:
     with tracer.start_as_current_span("call") as span:
-        record_error(span, Unavailable("no trim instance"))
+        record_error(span, errors.Unavailable("no trim instance"))
 
     [finished] = exporter.get_finished_spans()
     assert finished.status.description == "Unavailable: no trim instance"

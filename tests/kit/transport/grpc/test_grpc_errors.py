@@ -7,20 +7,7 @@ import asyncio
 import grpc
 import pytest
 
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    KitError,
-    Overloaded,
-    PayloadTooLarge,
-    PermissionDenied,
-    RateLimited,
-    Unauthenticated,
-    Unavailable,
-)
+from kit import errors
 from kit.transport.grpc import from_rpc_error, to_status, trailing_metadata
 from kit.transport.grpc.errors import details
 from kit.transport.grpc.server import _peer_host
@@ -31,17 +18,17 @@ S = grpc.StatusCode
 @pytest.mark.parametrize(
     ("exc", "status"),
     [
-        (BusinessError("overflow"), S.INVALID_ARGUMENT),
-        (InvalidArgument("bad"), S.INVALID_ARGUMENT),
-        (PayloadTooLarge("big"), S.RESOURCE_EXHAUSTED),
-        (RateLimited(), S.RESOURCE_EXHAUSTED),
-        (Unavailable("trim down"), S.UNAVAILABLE),
-        (ConnectionFailed("refused"), S.UNAVAILABLE),
-        (Overloaded(), S.UNAVAILABLE),
-        (DeadlineExceeded("late"), S.DEADLINE_EXCEEDED),
+        (errors.BusinessError("overflow"), S.INVALID_ARGUMENT),
+        (errors.InvalidArgument("bad"), S.INVALID_ARGUMENT),
+        (errors.PayloadTooLarge("big"), S.RESOURCE_EXHAUSTED),
+        (errors.RateLimited(), S.RESOURCE_EXHAUSTED),
+        (errors.Unavailable("trim down"), S.UNAVAILABLE),
+        (errors.ConnectionFailed("refused"), S.UNAVAILABLE),
+        (errors.Overloaded(), S.UNAVAILABLE),
+        (errors.DeadlineExceeded("late"), S.DEADLINE_EXCEEDED),
         (TimeoutError(), S.INTERNAL),
-        (Internal("bug"), S.INTERNAL),
-        (KitError("base"), S.INTERNAL),
+        (errors.Internal("bug"), S.INTERNAL),
+        (errors.KitError("base"), S.INTERNAL),
         (ValueError("bug"), S.INTERNAL),
         (asyncio.CancelledError(), S.CANCELLED),
     ],
@@ -53,12 +40,12 @@ def test_to_status(exc: BaseException, status: grpc.StatusCode) -> None:
 @pytest.mark.parametrize(
     ("exc", "metadata"),
     [
-        (RateLimited(retry_after=2.5), (("kit-error", "rate_limited"), ("retry-after", "2.5"))),
-        (RateLimited(retry_after=-1.0), (("kit-error", "rate_limited"), ("retry-after", "0"))),
-        (Unavailable("trim down"), (("kit-error", "unavailable"),)),
-        (Overloaded(retry_after=1.0), (("kit-error", "overloaded"), ("retry-after", "1"))),
-        (ConnectionFailed("refused"), (("kit-error", "unavailable"),)),
-        (PayloadTooLarge("big"), (("kit-error", "too_large"),)),
+        (errors.RateLimited(retry_after=2.5), (("kit-error", "rate_limited"), ("retry-after", "2.5"))),
+        (errors.RateLimited(retry_after=-1.0), (("kit-error", "rate_limited"), ("retry-after", "0"))),
+        (errors.Unavailable("trim down"), (("kit-error", "unavailable"),)),
+        (errors.Overloaded(retry_after=1.0), (("kit-error", "overloaded"), ("retry-after", "1"))),
+        (errors.ConnectionFailed("refused"), (("kit-error", "unavailable"),)),
+        (errors.PayloadTooLarge("big"), (("kit-error", "too_large"),)),
         (TimeoutError(), (("kit-error", "internal"),)),
         (ValueError("x"), (("kit-error", "internal"),)),
     ],
@@ -70,13 +57,13 @@ def test_trailing_metadata(exc: BaseException, metadata: tuple[tuple[str, str], 
 @pytest.mark.parametrize(
     ("exc", "text"),
     [
-        (InvalidArgument("field s is missing"), "field s is missing"),
-        (BusinessError("integer overflow"), "integer overflow"),
-        (Internal("password=hunter2"), "internal error"),
+        (errors.InvalidArgument("field s is missing"), "field s is missing"),
+        (errors.BusinessError("integer overflow"), "integer overflow"),
+        (errors.Internal("password=hunter2"), "internal error"),
         (ValueError("password=hunter2"), "internal error"),
         (TimeoutError("socket"), "internal error"),
-        (Unavailable("10.0.0.1:8975 refused", dependency="trim"), "trim is unavailable"),
-        (DeadlineExceeded("no answer within 0.2 s"), "deadline exceeded"),
+        (errors.Unavailable("10.0.0.1:8975 refused", dependency="trim"), "trim is unavailable"),
+        (errors.DeadlineExceeded("no answer within 0.2 s"), "deadline exceeded"),
     ],
 )
 def test_details_never_leak_internal_messages(exc: BaseException, text: str) -> None:
@@ -91,25 +78,25 @@ def rpc_error(code: grpc.StatusCode, text: str = "text", **metadata: str) -> grp
 @pytest.mark.parametrize(
     ("err", "expected"),
     [
-        (rpc_error(S.UNAVAILABLE, kit_error="unavailable"), Unavailable),
-        (rpc_error(S.UNAVAILABLE), ConnectionFailed),
-        (rpc_error(S.UNAVAILABLE, kit_error="overloaded", retry_after="2"), Overloaded),
-        (rpc_error(S.DEADLINE_EXCEEDED), DeadlineExceeded),
-        (rpc_error(S.RESOURCE_EXHAUSTED), RateLimited),
-        (rpc_error(S.RESOURCE_EXHAUSTED, kit_error="rate_limited", retry_after="3"), RateLimited),
-        (rpc_error(S.RESOURCE_EXHAUSTED, kit_error="too_large"), PayloadTooLarge),
-        (rpc_error(S.RESOURCE_EXHAUSTED, "SERVER: Received message larger than max (5 vs. 4)"), PayloadTooLarge),
-        (rpc_error(S.INVALID_ARGUMENT), InvalidArgument),
-        (rpc_error(S.INVALID_ARGUMENT, kit_error="business"), BusinessError),
-        (rpc_error(S.CANCELLED), ConnectionFailed),
-        (rpc_error(S.INTERNAL), Internal),
-        (rpc_error(S.UNKNOWN), Internal),
-        (rpc_error(S.UNIMPLEMENTED), Internal),
-        (rpc_error(S.PERMISSION_DENIED), PermissionDenied),
-        (rpc_error(S.UNAUTHENTICATED), Unauthenticated),
+        (rpc_error(S.UNAVAILABLE, kit_error="unavailable"), errors.Unavailable),
+        (rpc_error(S.UNAVAILABLE), errors.ConnectionFailed),
+        (rpc_error(S.UNAVAILABLE, kit_error="overloaded", retry_after="2"), errors.Overloaded),
+        (rpc_error(S.DEADLINE_EXCEEDED), errors.DeadlineExceeded),
+        (rpc_error(S.RESOURCE_EXHAUSTED), errors.RateLimited),
+        (rpc_error(S.RESOURCE_EXHAUSTED, kit_error="rate_limited", retry_after="3"), errors.RateLimited),
+        (rpc_error(S.RESOURCE_EXHAUSTED, kit_error="too_large"), errors.PayloadTooLarge),
+        (rpc_error(S.RESOURCE_EXHAUSTED, "SERVER: Received message larger than max (5 vs. 4)"), errors.PayloadTooLarge),
+        (rpc_error(S.INVALID_ARGUMENT), errors.InvalidArgument),
+        (rpc_error(S.INVALID_ARGUMENT, kit_error="business"), errors.BusinessError),
+        (rpc_error(S.CANCELLED), errors.ConnectionFailed),
+        (rpc_error(S.INTERNAL), errors.Internal),
+        (rpc_error(S.UNKNOWN), errors.Internal),
+        (rpc_error(S.UNIMPLEMENTED), errors.Internal),
+        (rpc_error(S.PERMISSION_DENIED), errors.PermissionDenied),
+        (rpc_error(S.UNAUTHENTICATED), errors.Unauthenticated),
     ],
 )
-def test_from_rpc_error(err: grpc.aio.AioRpcError, expected: type[KitError]) -> None:
+def test_from_rpc_error(err: grpc.aio.AioRpcError, expected: type[errors.KitError]) -> None:
     assert type(from_rpc_error(err)) is expected
 
 
@@ -120,7 +107,7 @@ def test_from_rpc_error(err: grpc.aio.AioRpcError, expected: type[KitError]) -> 
 def test_retry_after_from_metadata(retry_after: str | None, seconds: float) -> None:
     metadata = {} if retry_after is None else {"retry_after": retry_after}
     exc = from_rpc_error(rpc_error(S.RESOURCE_EXHAUSTED, kit_error="rate_limited", **metadata))
-    assert isinstance(exc, RateLimited)
+    assert isinstance(exc, errors.RateLimited)
     assert exc.retry_after == seconds
 
 
@@ -147,5 +134,5 @@ def test_a_refused_stream_is_a_busy_instance_not_an_unreachable_one() -> None:
     # HTTP/2 REFUSED_STREAM: the server never processed the call; retrying is safe and the instance is there.
     text = "Stream removed (RST_STREAM (Received RST_STREAM with error code 7))"
     error = from_rpc_error(rpc_error(S.UNAVAILABLE, text))
-    assert type(error) is Unavailable
-    assert not isinstance(error, ConnectionFailed)
+    assert type(error) is errors.Unavailable
+    assert not isinstance(error, errors.ConnectionFailed)

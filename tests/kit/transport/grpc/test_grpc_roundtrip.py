@@ -8,18 +8,8 @@ from collections.abc import Awaitable, Callable
 import grpc
 import pytest
 
+from kit import errors
 from kit.endpoint import Endpoint
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    KitError,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-)
 from trimsvc.pb.trim_pb2 import TrimRequest, TrimResponse
 
 Connect = Callable[[int], grpc.aio.Channel]
@@ -47,18 +37,18 @@ async def test_ok_round_trip(start_trim: StartTrim, connect: Connect, trim_clien
 
 
 ROUND_TRIP = [
-    (BusinessError("result too long"), S.INVALID_ARGUMENT, BusinessError),
-    (InvalidArgument("s is odd"), S.INVALID_ARGUMENT, InvalidArgument),
-    (PayloadTooLarge("too big"), S.RESOURCE_EXHAUSTED, PayloadTooLarge),
-    (RateLimited("slow down", retry_after=2.5), S.RESOURCE_EXHAUSTED, RateLimited),
-    (Unavailable("no trim instance"), S.UNAVAILABLE, Unavailable),
+    (errors.BusinessError("result too long"), S.INVALID_ARGUMENT, errors.BusinessError),
+    (errors.InvalidArgument("s is odd"), S.INVALID_ARGUMENT, errors.InvalidArgument),
+    (errors.PayloadTooLarge("too big"), S.RESOURCE_EXHAUSTED, errors.PayloadTooLarge),
+    (errors.RateLimited("slow down", retry_after=2.5), S.RESOURCE_EXHAUSTED, errors.RateLimited),
+    (errors.Unavailable("no trim instance"), S.UNAVAILABLE, errors.Unavailable),
     # The server's own dependency refused: the server answered, so the caller sees Unavailable, not its own failure.
-    (ConnectionFailed("trim refused"), S.UNAVAILABLE, Unavailable),
-    (DeadlineExceeded("too late"), S.DEADLINE_EXCEEDED, DeadlineExceeded),
+    (errors.ConnectionFailed("trim refused"), S.UNAVAILABLE, errors.Unavailable),
+    (errors.DeadlineExceeded("too late"), S.DEADLINE_EXCEEDED, errors.DeadlineExceeded),
     # A TimeoutError of the endpoint's own (a socket's, say) is no deadline of this request: a bug.
-    (TimeoutError(), S.INTERNAL, Internal),
-    (Internal("secret detail"), S.INTERNAL, Internal),
-    (ValueError("secret detail"), S.INTERNAL, Internal),
+    (TimeoutError(), S.INTERNAL, errors.Internal),
+    (errors.Internal("secret detail"), S.INTERNAL, errors.Internal),
+    (ValueError("secret detail"), S.INTERNAL, errors.Internal),
 ]
 
 
@@ -70,27 +60,27 @@ async def test_error_round_trip(
     raw_trim: RawTrim,
     raised: Exception,
     status: grpc.StatusCode,
-    seen: type[KitError],
+    seen: type[errors.KitError],
 ) -> None:
     channel = connect(await start_trim(failing(raised)))
 
     with pytest.raises(grpc.aio.AioRpcError) as wire:
         await raw_trim(channel)(TrimRequest(s="x"))
-    with pytest.raises(KitError) as client_side:
+    with pytest.raises(errors.KitError) as client_side:
         await trim_client(channel)("x")
 
     assert wire.value.code() is status
     assert type(client_side.value) is seen
-    if isinstance(raised, KitError):
+    if isinstance(raised, errors.KitError):
         # The caller's own mistakes come back in full; a failure on the server's side only in the caller's terms.
         assert raised.public_message() in client_side.value.message
     assert "secret" not in (wire.value.details() or "")
 
 
 async def test_rate_limit_sends_retry_after(start_trim: StartTrim, connect: Connect, trim_client: TrimClient) -> None:
-    client = trim_client(connect(await start_trim(failing(RateLimited(retry_after=2.5)))))
+    client = trim_client(connect(await start_trim(failing(errors.RateLimited(retry_after=2.5)))))
 
-    with pytest.raises(RateLimited) as caught:
+    with pytest.raises(errors.RateLimited) as caught:
         await client("x")
 
     assert caught.value.retry_after == 2.5
@@ -101,7 +91,7 @@ async def test_unexpected_error_is_logged_not_sent(
 ) -> None:
     client = trim_client(connect(await start_trim(failing(ValueError("password=hunter2")))))
 
-    with caplog.at_level(logging.ERROR, logger="kit.transport.grpc.server"), pytest.raises(Internal) as caught:
+    with caplog.at_level(logging.ERROR, logger="kit.transport.grpc.server"), pytest.raises(errors.Internal) as caught:
         await client("x")
 
     assert "hunter2" not in caught.value.message
@@ -111,9 +101,9 @@ async def test_unexpected_error_is_logged_not_sent(
 async def test_expected_errors_are_not_logged(
     start_trim: StartTrim, connect: Connect, trim_client: TrimClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = trim_client(connect(await start_trim(failing(InvalidArgument("s is odd")))))
+    client = trim_client(connect(await start_trim(failing(errors.InvalidArgument("s is odd")))))
 
-    with caplog.at_level(logging.DEBUG, logger="kit.transport.grpc.server"), pytest.raises(InvalidArgument):
+    with caplog.at_level(logging.DEBUG, logger="kit.transport.grpc.server"), pytest.raises(errors.InvalidArgument):
         await client("x")
 
     assert caplog.records == []
@@ -132,7 +122,7 @@ async def test_decode_error_is_invalid_argument(
 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await raw_trim(channel)(TrimRequest(s=""))
-    with pytest.raises(InvalidArgument, match="s is required"):
+    with pytest.raises(errors.InvalidArgument, match="s is required"):
         await trim_client(channel)("")
 
     assert caught.value.code() is S.INVALID_ARGUMENT
@@ -157,7 +147,7 @@ async def test_oversize_message_is_resource_exhausted(
 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await raw_trim(channel)(TrimRequest(s=huge))
-    with pytest.raises(PayloadTooLarge):
+    with pytest.raises(errors.PayloadTooLarge):
         await trim_client(channel)(huge)
 
     assert caught.value.code() is S.RESOURCE_EXHAUSTED
@@ -167,6 +157,6 @@ async def test_oversize_message_is_resource_exhausted(
 async def test_message_limit_can_be_changed(start_trim: StartTrim, connect: Connect, trim_client: TrimClient) -> None:
     client = trim_client(connect(await start_trim(trim_spaces, options=[("grpc.max_receive_message_length", 64)])))
 
-    with pytest.raises(PayloadTooLarge):
+    with pytest.raises(errors.PayloadTooLarge):
         await client("x" * 100)
     assert await client("a b") == "ab"

@@ -8,17 +8,7 @@ import orjson
 import pytest
 
 from kit import endpoint as kep
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    KitError,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-)
+from kit import errors
 from kit.transport.http import client_endpoint
 from support.sum_route import Pair, asgi_client, make_app
 
@@ -112,7 +102,7 @@ async def test_the_sooner_of_timeout_and_deadline_bounds_the_call() -> None:
 async def test_a_passed_deadline_fails_without_sending() -> None:
     server = Recorder(httpx.Response(200, json={"v": 0}))
     async with mocked(server) as client:
-        with kep.request_scope(timeout=0.0), pytest.raises(DeadlineExceeded):
+        with kep.request_scope(timeout=0.0), pytest.raises(errors.DeadlineExceeded):
             await sum_client(client)(Pair(0, 0))
 
     assert server.requests == []
@@ -130,7 +120,7 @@ async def test_the_whole_call_is_bounded_even_when_the_transport_ignores_timeout
         return httpx.Response(200)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(hang), base_url="http://x") as client:
-        with pytest.raises(DeadlineExceeded):
+        with pytest.raises(errors.DeadlineExceeded):
             await sum_client(client, timeout=0.001)(Pair(0, 0))
 
     assert cancelled.is_set()
@@ -139,28 +129,34 @@ async def test_the_whole_call_is_bounded_even_when_the_transport_ignores_timeout
 @pytest.mark.parametrize(
     ("status", "body", "headers", "error", "message"),
     [
-        (400, {"error": "integer overflow"}, {"kit-error": "business"}, BusinessError, "integer overflow"),
-        (400, {"error": "a: field required"}, {"kit-error": "invalid_argument"}, InvalidArgument, "a: field required"),
-        (400, {"error": "a: field required"}, {}, InvalidArgument, "a: field required"),
-        (408, {"error": "slow"}, {}, DeadlineExceeded, "slow"),
-        (413, {"error": "request body exceeds 10 bytes"}, {}, PayloadTooLarge, "request body exceeds 10 bytes"),
-        (429, {"error": "rate limited"}, {"retry-after": "3"}, RateLimited, "rate limited"),
-        (503, {"error": "no trim instance"}, {}, Unavailable, "no trim instance"),
-        (504, {"error": "deadline exceeded"}, {}, DeadlineExceeded, "deadline exceeded"),
-        (500, {"error": "internal error"}, {}, Internal, "HTTP 500 from POST /sum: internal error"),
-        (502, b"<html>bad gateway</html>", {}, Internal, "HTTP 502 from POST /sum: Bad Gateway"),
-        (404, {"error": "Not Found"}, {}, Internal, "HTTP 404 from POST /sum: Not Found"),
-        (400, b"not json", {}, InvalidArgument, "Bad Request"),
-        (400, {"error": 5}, {}, InvalidArgument, "Bad Request"),
+        (400, {"error": "integer overflow"}, {"kit-error": "business"}, errors.BusinessError, "integer overflow"),
+        (
+            400,
+            {"error": "a: field required"},
+            {"kit-error": "invalid_argument"},
+            errors.InvalidArgument,
+            "a: field required",
+        ),
+        (400, {"error": "a: field required"}, {}, errors.InvalidArgument, "a: field required"),
+        (408, {"error": "slow"}, {}, errors.DeadlineExceeded, "slow"),
+        (413, {"error": "request body exceeds 10 bytes"}, {}, errors.PayloadTooLarge, "request body exceeds 10 bytes"),
+        (429, {"error": "rate limited"}, {"retry-after": "3"}, errors.RateLimited, "rate limited"),
+        (503, {"error": "no trim instance"}, {}, errors.Unavailable, "no trim instance"),
+        (504, {"error": "deadline exceeded"}, {}, errors.DeadlineExceeded, "deadline exceeded"),
+        (500, {"error": "internal error"}, {}, errors.Internal, "HTTP 500 from POST /sum: internal error"),
+        (502, b"<html>bad gateway</html>", {}, errors.Internal, "HTTP 502 from POST /sum: Bad Gateway"),
+        (404, {"error": "Not Found"}, {}, errors.Internal, "HTTP 404 from POST /sum: Not Found"),
+        (400, b"not json", {}, errors.InvalidArgument, "Bad Request"),
+        (400, {"error": 5}, {}, errors.InvalidArgument, "Bad Request"),
     ],
 )
 async def test_error_answers_map_back_to_kit_errors(
-    status: int, body: Any, headers: dict[str, str], error: type[KitError], message: str
+    status: int, body: Any, headers: dict[str, str], error: type[errors.KitError], message: str
 ) -> None:
     content = body if isinstance(body, bytes) else orjson.dumps(body)
     server = Recorder(httpx.Response(status, content=content, headers=headers))
     async with mocked(server) as client:
-        with pytest.raises(KitError) as caught:
+        with pytest.raises(errors.KitError) as caught:
             await sum_client(client)(Pair(1, 2))
 
     assert type(caught.value) is error
@@ -172,7 +168,7 @@ async def test_retry_after_is_read_from_the_header(header: str | None, retry_aft
     headers = {"retry-after": header} if header is not None else {}
     server = Recorder(httpx.Response(429, json={"error": "rate limited"}, headers=headers))
     async with mocked(server) as client:
-        with pytest.raises(RateLimited) as caught:
+        with pytest.raises(errors.RateLimited) as caught:
             await sum_client(client)(Pair(1, 2))
 
     assert caught.value.retry_after == retry_after
@@ -181,21 +177,21 @@ async def test_retry_after_is_read_from_the_header(header: str | None, retry_aft
 @pytest.mark.parametrize(
     ("raised", "error"),
     [
-        (httpx.ConnectError("refused"), ConnectionFailed),
-        (httpx.ReadError("reset"), ConnectionFailed),
-        (httpx.RemoteProtocolError("server disconnected"), ConnectionFailed),
-        (httpx.ConnectTimeout("slow connect"), DeadlineExceeded),
-        (httpx.ReadTimeout("slow read"), DeadlineExceeded),
-        (httpx.PoolTimeout("pool"), DeadlineExceeded),
-        (httpx.UnsupportedProtocol("gopher"), Unavailable),
+        (httpx.ConnectError("refused"), errors.ConnectionFailed),
+        (httpx.ReadError("reset"), errors.ConnectionFailed),
+        (httpx.RemoteProtocolError("server disconnected"), errors.ConnectionFailed),
+        (httpx.ConnectTimeout("slow connect"), errors.DeadlineExceeded),
+        (httpx.ReadTimeout("slow read"), errors.DeadlineExceeded),
+        (httpx.PoolTimeout("pool"), errors.DeadlineExceeded),
+        (httpx.UnsupportedProtocol("gopher"), errors.Unavailable),
     ],
 )
-async def test_transport_failures_map_to_kit_errors(raised: Exception, error: type[KitError]) -> None:
+async def test_transport_failures_map_to_kit_errors(raised: Exception, error: type[errors.KitError]) -> None:
     def fail(request: httpx.Request) -> httpx.Response:
         raise raised
 
     async with mocked(fail) as client:
-        with pytest.raises(KitError) as caught:
+        with pytest.raises(errors.KitError) as caught:
             await sum_client(client)(Pair(1, 2))
 
     assert type(caught.value) is error
@@ -205,7 +201,7 @@ async def test_transport_failures_map_to_kit_errors(raised: Exception, error: ty
 @pytest.mark.parametrize("content", [b"not json", b'{"w": 1}', b'{"v": "x"}'])
 async def test_a_malformed_success_answer_is_internal(content: bytes) -> None:
     async with mocked(Recorder(httpx.Response(200, content=content))) as client:
-        with pytest.raises(Internal, match="malformed answer"):
+        with pytest.raises(errors.Internal, match="malformed answer"):
             await sum_client(client)(Pair(1, 2))
 
 
@@ -216,7 +212,7 @@ async def test_a_refused_connection_is_connection_failed() -> None:
     # the port was free a moment ago and nothing listens on it now
 
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        with pytest.raises(ConnectionFailed):
+        with pytest.raises(errors.ConnectionFailed):
             await sum_client(client, timeout=5.0)(Pair(1, 2))
 
 
@@ -226,20 +222,20 @@ async def test_client_and_server_round_trip_with_errors_and_request_ids() -> Non
     async def add(request: Pair) -> int:
         seen_ids.append(kep.request_id())
         if request.a == 13:
-            raise RateLimited(retry_after=2.5)
+            raise errors.RateLimited(retry_after=2.5)
         if request.a + request.b > 2**63 - 1:
-            raise BusinessError("integer overflow")
+            raise errors.BusinessError("integer overflow")
         return request.a + request.b
 
     async with asgi_client(make_app(add), base_url="http://add") as client:
         call = sum_client(client)
         with kep.request_scope(request_id="trace-me"):
             assert await call(Pair(40, 2)) == 42
-        with pytest.raises(BusinessError, match=r"^integer overflow$"):
+        with pytest.raises(errors.BusinessError, match=r"^integer overflow$"):
             await call(Pair(2**63 - 1, 1))
-        with pytest.raises(RateLimited) as limited:
+        with pytest.raises(errors.RateLimited) as limited:
             await call(Pair(13, 0))
-        with pytest.raises(InvalidArgument, match=r"^a: out of int64 range$"):
+        with pytest.raises(errors.InvalidArgument, match=r"^a: out of int64 range$"):
             await call(Pair(2**63, 0))
 
     assert limited.value.retry_after == 3.0

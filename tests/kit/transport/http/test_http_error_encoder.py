@@ -3,44 +3,41 @@ import math
 
 import pytest
 
+from kit import errors
 from kit.endpoint import request_scope
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    KitError,
-    Overloaded,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-    mark_logged,
-    retry_after_seconds,
-)
 from kit.transport.http import default_error_encoder
 
 
-class OddError(KitError):
+class OddError(errors.KitError):
     code = "something_new"
 
 
 @pytest.mark.parametrize(
     ("exc", "status", "message"),
     [
-        (BusinessError("integer overflow"), 400, "integer overflow"),
-        (InvalidArgument("a: field required"), 400, "a: field required"),
-        (PayloadTooLarge("too big"), 413, "too big"),
-        (RateLimited("slow down"), 429, "slow down"),
-        (Unavailable("no trim instance at 10.0.0.1:8975"), 503, "service unavailable"),
-        (Unavailable("x", dependency="trim"), 503, "trim is unavailable"),
-        (ConnectionFailed("10.0.0.1:8975 refused"), 503, "service unavailable: an instance could not be reached"),
-        (Overloaded(), 503, "service unavailable: overloaded, try again shortly"),
-        (DeadlineExceeded("no answer within 0.2 s"), 504, "deadline exceeded"),
-        (DeadlineExceeded("no answer within 0.2 s", dependency="trim"), 504, "deadline exceeded waiting for trim"),
+        (errors.BusinessError("integer overflow"), 400, "integer overflow"),
+        (errors.InvalidArgument("a: field required"), 400, "a: field required"),
+        (errors.PayloadTooLarge("too big"), 413, "too big"),
+        (errors.RateLimited("slow down"), 429, "slow down"),
+        (errors.Unavailable("no trim instance at 10.0.0.1:8975"), 503, "service unavailable"),
+        (errors.Unavailable("x", dependency="trim"), 503, "trim is unavailable"),
+        (
+            errors.ConnectionFailed("10.0.0.1:8975 refused"),
+            503,
+            "service unavailable: an instance could not be reached",
+        ),
+        (errors.Overloaded(), 503, "service unavailable: overloaded, try again shortly"),
+        (errors.DeadlineExceeded("no answer within 0.2 s"), 504, "deadline exceeded"),
+        (
+            errors.DeadlineExceeded("no answer within 0.2 s", dependency="trim"),
+            504,
+            "deadline exceeded waiting for trim",
+        ),
     ],
 )
-def test_kit_errors_map_to_their_status_with_their_public_message(exc: KitError, status: int, message: str) -> None:
+def test_kit_errors_map_to_their_status_with_their_public_message(
+    exc: errors.KitError, status: int, message: str
+) -> None:
     got_status, body, headers = default_error_encoder(exc)
 
     assert (got_status, body) == (status, {"error": message})
@@ -49,15 +46,19 @@ def test_kit_errors_map_to_their_status_with_their_public_message(exc: KitError,
 
 async def test_a_failure_on_our_side_names_the_request_id_to_quote() -> None:
     with request_scope(request_id="r-42"):
-        assert default_error_encoder(Unavailable("x", dependency="trim"))[1] == {
+        assert default_error_encoder(errors.Unavailable("x", dependency="trim"))[1] == {
             "error": "trim is unavailable (request id r-42)"
         }
-        assert default_error_encoder(BusinessError("integer overflow"))[1] == {"error": "integer overflow"}
+        assert default_error_encoder(errors.BusinessError("integer overflow"))[1] == {"error": "integer overflow"}
 
 
 @pytest.mark.parametrize(
     "exc",
-    [Internal("db password is hunter2"), RuntimeError("db password is hunter2"), OddError("db password is hunter2")],
+    [
+        errors.Internal("db password is hunter2"),
+        RuntimeError("db password is hunter2"),
+        OddError("db password is hunter2"),
+    ],
 )
 def test_anything_else_is_a_generic_500_and_the_details_go_to_the_log(
     exc: Exception, caplog: pytest.LogCaptureFixture
@@ -73,7 +74,7 @@ def test_anything_else_is_a_generic_500_and_the_details_go_to_the_log(
 
 def test_known_errors_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
-        default_error_encoder(BusinessError("integer overflow"))
+        default_error_encoder(errors.BusinessError("integer overflow"))
 
     assert caplog.records == []
 
@@ -93,25 +94,25 @@ def test_known_errors_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
     ],
 )
 def test_rate_limited_sets_retry_after_in_whole_seconds_rounded_up(retry_after: float, header: str) -> None:
-    _, _, headers = default_error_encoder(RateLimited(retry_after=retry_after))
+    _, _, headers = default_error_encoder(errors.RateLimited(retry_after=retry_after))
 
     assert headers == {"Retry-After": header, "kit-error": "rate_limited"}
-    assert str(retry_after_seconds(retry_after)) == header
+    assert str(errors.retry_after_seconds(retry_after)) == header
 
 
 def test_overloaded_sets_retry_after() -> None:
-    _, _, headers = default_error_encoder(Overloaded(retry_after=1.5))
+    _, _, headers = default_error_encoder(errors.Overloaded(retry_after=1.5))
 
     assert headers == {"Retry-After": "2", "kit-error": "overloaded"}
 
 
 def test_only_rate_limiting_and_overload_add_headers_beside_the_code() -> None:
-    assert default_error_encoder(Unavailable("down"))[2] == {"Retry-After": "1", "kit-error": "unavailable"}
+    assert default_error_encoder(errors.Unavailable("down"))[2] == {"Retry-After": "1", "kit-error": "unavailable"}
 
 
 def test_a_bug_the_request_line_already_logged_is_not_logged_again(caplog: pytest.LogCaptureFixture) -> None:
     bug = RuntimeError("bug")
-    mark_logged(bug)
+    errors.mark_logged(bug)
     with caplog.at_level(logging.DEBUG):
         assert default_error_encoder(bug)[0] == 500
 

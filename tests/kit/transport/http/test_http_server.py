@@ -6,16 +6,7 @@ from typing import Any
 
 import pytest
 
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    PayloadTooLarge,
-    RateLimited,
-    Unavailable,
-)
+from kit import errors
 from kit.log import endpoint_logging
 from kit.transport.http import add_route, model_decoder, new_app
 from support.endpoints import raising
@@ -37,18 +28,18 @@ async def test_a_good_request_is_answered_with_the_encoded_response() -> None:
 @pytest.mark.parametrize(
     ("exc", "status", "message"),
     [
-        (BusinessError("integer overflow"), 400, "integer overflow"),
-        (InvalidArgument("a and b must differ"), 400, "a and b must differ"),
-        (PayloadTooLarge("result too long"), 413, "result too long"),
-        (RateLimited("rate limited", retry_after=0.3), 429, "rate limited"),
-        (Unavailable("secret 10.0.0.1:8975", dependency="trim"), 503, "trim is unavailable (request id r-1)"),
+        (errors.BusinessError("integer overflow"), 400, "integer overflow"),
+        (errors.InvalidArgument("a and b must differ"), 400, "a and b must differ"),
+        (errors.PayloadTooLarge("result too long"), 413, "result too long"),
+        (errors.RateLimited("rate limited", retry_after=0.3), 429, "rate limited"),
+        (errors.Unavailable("secret 10.0.0.1:8975", dependency="trim"), 503, "trim is unavailable (request id r-1)"),
         (
-            ConnectionFailed("secret refused"),
+            errors.ConnectionFailed("secret refused"),
             503,
             "service unavailable: an instance could not be reached (request id r-1)",
         ),
-        (DeadlineExceeded("secret 0.2 s"), 504, "deadline exceeded (request id r-1)"),
-        (Internal("bug: secret detail"), 500, "internal error (request id r-1)"),
+        (errors.DeadlineExceeded("secret 0.2 s"), 504, "deadline exceeded (request id r-1)"),
+        (errors.Internal("bug: secret detail"), 500, "internal error (request id r-1)"),
         (RuntimeError("secret detail"), 500, "internal error (request id r-1)"),
         (KeyError("secret detail"), 500, "internal error (request id r-1)"),
     ],
@@ -62,7 +53,7 @@ async def test_every_error_class_has_its_status_and_an_error_body(exc: Exception
 
 
 async def test_rate_limited_answers_carry_retry_after() -> None:
-    response = await post(make_app(raising(RateLimited(retry_after=2.2))), b'{"a": 1, "b": 2}')
+    response = await post(make_app(raising(errors.RateLimited(retry_after=2.2))), b'{"a": 1, "b": 2}')
 
     assert response.status_code == 429
     assert response.headers["retry-after"] == "3"
@@ -93,7 +84,7 @@ async def test_a_custom_error_encoder_decides_the_answer() -> None:
     def teapot(exc: BaseException) -> tuple[int, dict[str, str], dict[str, str]]:
         return 418, {"error": f"teapot: {type(exc).__name__}"}, {"x-why": "tea"}
 
-    response = await post(make_app(raising(Unavailable("x")), error_encoder=teapot), b'{"a": 1, "b": 2}')
+    response = await post(make_app(raising(errors.Unavailable("x")), error_encoder=teapot), b'{"a": 1, "b": 2}')
 
     assert (response.status_code, response.json()) == (418, {"error": "teapot: Unavailable"})
     assert response.headers["x-why"] == "tea"

@@ -15,23 +15,8 @@ from typing import Any
 
 import grpc
 
+from kit import errors
 from kit.endpoint import request_id
-from kit.errors import (
-    BusinessError,
-    ConnectionFailed,
-    DeadlineExceeded,
-    Internal,
-    InvalidArgument,
-    KitError,
-    Overloaded,
-    PayloadTooLarge,
-    PermissionDenied,
-    RateLimited,
-    Unauthenticated,
-    Unavailable,
-    as_kit_error,
-    parse_retry_after,
-)
 
 KIT_ERROR_KEY = "kit-error"
 """Trailing metadata key carrying the kit error `code` of a failed call."""
@@ -47,13 +32,13 @@ def to_status(exc: BaseException) -> grpc.StatusCode:
     """The gRPC status a server answers with when an endpoint raises `exc`: the one the error carries."""
     if isinstance(exc, asyncio.CancelledError):
         return grpc.StatusCode.CANCELLED
-    return grpc.StatusCode[as_kit_error(exc).grpc_status]
+    return grpc.StatusCode[errors.as_kit_error(exc).grpc_status]
 
 
 def details(exc: BaseException) -> str:
     """The status details sent for `exc`: what the caller may read (see `KitError.public_message`), with the
     request id to quote when the failure is on our side."""
-    error = as_kit_error(exc)
+    error = errors.as_kit_error(exc)
     text = error.public_message()
     rid = request_id()
     return f"{text} (request id {rid})" if error.http_status >= 500 and rid is not None else text
@@ -62,9 +47,9 @@ def details(exc: BaseException) -> str:
 def trailing_metadata(exc: BaseException) -> tuple[tuple[str, str], ...]:
     """The trailing metadata sent with the status of `exc`: its kit code, and `retry-after` when rate limited or
     overloaded."""
-    error = as_kit_error(exc)
+    error = errors.as_kit_error(exc)
     code = (KIT_ERROR_KEY, error.code)
-    if isinstance(error, (RateLimited, Overloaded)):
+    if isinstance(error, (errors.RateLimited, errors.Overloaded)):
         return (code, (RETRY_AFTER_KEY, format(max(0.0, error.retry_after), "g")))
     return (code,)
 
@@ -73,40 +58,40 @@ _REFUSED_STREAM_MARK = "RST_STREAM with error code 7"
 """grpc core's words for a stream the server refused before processing it (HTTP/2 REFUSED_STREAM)."""
 
 
-def from_rpc_error(err: grpc.aio.AioRpcError) -> KitError:
+def from_rpc_error(err: grpc.aio.AioRpcError) -> errors.KitError:
     """The kit error a client raises for a failed call, so retries and breakers judge it like any other."""
     status = err.code()
     text = err.details() or status.name.lower()
     kit_code = _metadata_value(err.trailing_metadata(), KIT_ERROR_KEY)
     if status is grpc.StatusCode.UNAVAILABLE:
         # Only the server's word says a dependency is down; otherwise the instance itself did not answer.
-        if kit_code == Overloaded.code:
-            return Overloaded(
-                text, retry_after=parse_retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
+        if kit_code == errors.Overloaded.code:
+            return errors.Overloaded(
+                text, retry_after=errors.parse_retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
             )
-        if kit_code == Unavailable.code or _REFUSED_STREAM_MARK in text:
+        if kit_code == errors.Unavailable.code or _REFUSED_STREAM_MARK in text:
             # A refused stream (HTTP/2 REFUSED_STREAM) was never processed: the instance is there but busy, so it
             # may be retried, and it is no reason to stop sending the instance work at once.
-            return Unavailable(text)
-        return ConnectionFailed(text)
+            return errors.Unavailable(text)
+        return errors.ConnectionFailed(text)
     if status is grpc.StatusCode.DEADLINE_EXCEEDED:
-        return DeadlineExceeded(text)
+        return errors.DeadlineExceeded(text)
     if status is grpc.StatusCode.RESOURCE_EXHAUSTED:
-        if kit_code == PayloadTooLarge.code or (kit_code is None and _SIZE_LIMIT_MARK in text):
-            return PayloadTooLarge(text)
-        retry_after = parse_retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
-        return RateLimited(text, retry_after=retry_after)
+        if kit_code == errors.PayloadTooLarge.code or (kit_code is None and _SIZE_LIMIT_MARK in text):
+            return errors.PayloadTooLarge(text)
+        retry_after = errors.parse_retry_after(_metadata_value(err.trailing_metadata(), RETRY_AFTER_KEY))
+        return errors.RateLimited(text, retry_after=retry_after)
     if status is grpc.StatusCode.INVALID_ARGUMENT:
-        return BusinessError(text) if kit_code == BusinessError.code else InvalidArgument(text)
+        return errors.BusinessError(text) if kit_code == errors.BusinessError.code else errors.InvalidArgument(text)
     if status is grpc.StatusCode.UNAUTHENTICATED:
-        return Unauthenticated(text)
+        return errors.Unauthenticated(text)
     if status is grpc.StatusCode.PERMISSION_DENIED:
-        return PermissionDenied(text)
+        return errors.PermissionDenied(text)
     if status is grpc.StatusCode.CANCELLED:
         # The caller's own cancellation never gets here (grpc raises CancelledError for it): the server or a closed
         # channel ended the call, so this instance is not answering.
-        return ConnectionFailed(text)
-    return Internal(f"{status.name}: {text}")
+        return errors.ConnectionFailed(text)
+    return errors.Internal(f"{status.name}: {text}")
 
 
 def _metadata_value(metadata: Any, key: str) -> str | None:
