@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import acl, prometheus
+from .images import image_labels, tag_of, trust_machine_cas
 from .local import StackError
 from .ports import VARIABLES, Port, Ports, busy, describe_busy
 from .summary import Addresses, summary
@@ -40,23 +41,6 @@ def published(ports: Ports, *, extras: bool) -> tuple[Port, ...]:
     """The host ports compose publishes, each with the variable that moves it."""
     chosen = {**CORE, **(EXTRA if extras else {})}
     return tuple(Port(getattr(ports, field), what, VARIABLES[field]) for field, what in chosen.items())
-
-
-def _git(root: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20, check=False)
-    except OSError:
-        return ""
-    return done.stdout.strip() if done.returncode == 0 else ""
-
-
-def image_labels(root: Path) -> dict[str, str]:
-    """The images' tag and org.opencontainers.image labels from git (`dev`/`unknown` outside a git checkout)."""
-    return {
-        "STACK_IMAGE_TAG": _git(root, "describe", "--tags", "--always", "--dirty") or "dev",
-        "STACK_IMAGE_REVISION": _git(root, "rev-parse", "HEAD") or "unknown",
-        "STACK_IMAGE_CREATED": _git(root, "log", "-1", "--format=%cI") or "unknown",
-    }
 
 
 def token_variable(service: str) -> str:
@@ -104,12 +88,6 @@ def close_consul(ports: Ports, tokens: acl.Tokens, *, timeout: float) -> None:
             if time.monotonic() >= deadline:
                 raise StackError(f"cannot set up Consul's ACLs at {address}: {exc}") from None
         time.sleep(0.5)
-
-
-def tag_of(image: str) -> str | None:
-    """The tag of an image reference (`gokit/addsvc:abc1234` -> `abc1234`), None without one."""
-    name, _, tag = image.rpartition(":")
-    return tag if name and "/" not in tag else None
 
 
 def running_tag() -> str | None:
@@ -189,22 +167,6 @@ def up(
     where = Addresses.compose(ports, extras=extras)
     print(summary(where, trims=trims, seconds=elapsed, mode="Docker Compose"), file=out)
     print(f"Consul's ACL tokens (management, add, trim, prometheus): {tokens_file} (0600)", file=out)
-
-
-MACHINE_CAS = Path("/usr/local/share/ca-certificates")
-"""Where Debian keeps a machine's extra CA certificates."""
-
-
-def trust_machine_cas(root: Path, source: Path = MACHINE_CAS) -> list[str]:
-    """Copies the machine's extra CA certificates into deploy/ca-certificates/, where the Dockerfiles' build stage
-    trusts them (as the README says); returns the names copied. Those already there are left as they are."""
-    target = root / "deploy" / "ca-certificates"
-    copied = []
-    for cert in sorted(source.glob("*.crt")) if source.is_dir() else []:
-        if not (target / cert.name).exists():
-            shutil.copyfile(cert, target / cert.name)
-            copied.append(cert.name)
-    return copied
 
 
 def run(
