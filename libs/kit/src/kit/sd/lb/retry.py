@@ -9,10 +9,9 @@ error says what each attempt met.
 
 from __future__ import annotations
 
-import asyncio
-import math
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from dataclasses import dataclass
+from typing import Generic, TypeAlias
 
 from kit.endpoint import Endpoint, Req, Resp, remaining
 from kit.errors import DeadlineExceeded, is_failure
@@ -20,6 +19,7 @@ from kit.sd.lb.attempts import Call, RetryError
 from kit.sd.lb.balancer import Balancer
 from kit.sd.lb.budget import Budget
 from kit.sd.lb.hedge import Hedge
+from kit.sd.lb.hedging import hedged
 
 Callback: TypeAlias = Callable[[int, BaseException], bool]
 """Hears each failed attempt (its number, from 1, and its error) and answers whether to keep trying."""
@@ -29,10 +29,25 @@ def _always(attempt: int, error: BaseException) -> bool:
     return True
 
 
-def _retrieve(task: asyncio.Task[Any]) -> None:
-    # A losing attempt is cancelled and never awaited: fetch its outcome so asyncio does not log it as lost.
-    if not task.cancelled():
-        task.exception()
+@dataclass(frozen=True, slots=True)
+class Plan(Generic[Req, Resp]):
+    """What `retry` allows every call of one endpoint: the balancer, the attempts, the callback, the budget and
+    the counters to tell of each retry and hedge."""
+
+    balancer: Balancer[Req, Resp]
+    max_attempts: int
+    keep_trying: Callback
+    budget: Budget | None
+    on_retry: Callable[[], None] | None
+    on_hedge: Callable[[], None] | None
+
+    def may_add(self) -> bool:
+        """Whether the budget would allow one more attempt now (without spending it)."""
+        return self.budget is None or self.budget.available()
+
+    def add_attempt(self) -> bool:
+        """Takes one more attempt from the budget; False when it is spent."""
+        return self.budget is None or self.budget.spend()
 
 
 def retry(
@@ -67,99 +82,7 @@ def retry(
         raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
     if timeout <= 0:
         raise ValueError(f"timeout must be positive, not {timeout}")
-    keep_trying = _always if callback is None else callback
-
-    def may_add() -> bool:
-        return budget is None or budget.available()
-
-    def add_attempt() -> bool:
-        return budget is None or budget.spend()
-
-    async def sequential(call: Call[Req, Resp]) -> Resp:
-        why = ""
-        for number in range(1, max_attempts + 1):
-            chosen = call.pick(balancer)
-            if number > 1 and on_retry is not None:
-                on_retry()
-            attempts_left = max_attempts - number + 1
-            last = attempts_left == 1  # a share is cut only if a retry may then follow (see Call.attempt)
-            ends_at, share = call.window(attempts_left, last)
-            try:
-                return await call.attempt(chosen, ends_at, share, last, retry_possible=may_add)
-            except Exception as exc:
-                if not is_failure(exc) or (isinstance(exc, DeadlineExceeded) and call.loop.time() >= call.ends_at):
-                    raise
-                call.errors.append(exc)
-                if not keep_trying(number, exc):
-                    break
-                if number < max_attempts and not add_attempt():
-                    why = "retry budget spent"
-                    break
-        raise RetryError(call.errors, instances=call.tried, why=why) from call.errors[-1]
-
-    async def hedged(call: Call[Req, Resp], hedge: Hedge) -> Resp:
-        loop = call.loop
-        running: dict[asyncio.Task[Resp], float] = {}  # attempt -> when it started
-        stopped = False  # the callback said no more attempts
-
-        def more() -> bool:
-            return len(call.tried) < max_attempts and not stopped
-
-        def may_retry() -> bool:
-            return more() and may_add()
-
-        def launch() -> None:
-            chosen = call.pick(balancer)
-            if len(call.tried) > 1 and on_retry is not None:
-                on_retry()
-            attempts_left = max_attempts - len(call.tried) + 1
-            last = attempts_left == 1  # a share is cut only if a retry may then follow (see Call.attempt)
-            ends_at, share = call.window(attempts_left, last)
-            task = loop.create_task(call.attempt(chosen, ends_at, share, last, retry_possible=may_retry))
-            task.add_done_callback(_retrieve)
-            running[task] = loop.time()
-
-        launch()
-        hedge_at = loop.time() + hedge.delay()
-        try:
-            while True:
-                wake = min(hedge_at, call.ends_at) - loop.time()
-                done, _ = await asyncio.wait(running, timeout=max(0.0, wake), return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    started = running.pop(task)
-                    error = task.exception()
-                    if error is None:
-                        hedge.observe(loop.time() - started)
-                        return task.result()
-                    if not is_failure(error):
-                        raise error
-                    call.errors.append(error)
-                    if not keep_trying(len(call.errors), error):
-                        stopped, hedge_at = True, math.inf
-                        if not running:
-                            raise RetryError(call.errors, instances=call.tried) from error
-                if loop.time() >= call.ends_at:
-                    raise call.deadline()
-                if done and not running:
-                    # Every attempt so far failed: retry at once, if allowed (a hedge the budget refused earlier
-                    # does not forbid it: the budget may have room again).
-                    if not more() or not add_attempt():
-                        why = "" if not more() else "retry budget spent"
-                        raise RetryError(call.errors, instances=call.tried, why=why) from call.errors[-1]
-                    launch()
-                    hedge_at = loop.time() + hedge.delay()
-                elif not done and loop.time() >= hedge_at:
-                    # No answer yet: hedge on another instance, if allowed.
-                    if more() and add_attempt():
-                        if on_hedge is not None:
-                            on_hedge()
-                        launch()
-                        hedge_at = loop.time() + hedge.delay()
-                    else:
-                        hedge_at = math.inf
-        finally:
-            for task in running:
-                task.cancel()
+    plan = Plan(balancer, max_attempts, _always if callback is None else callback, budget, on_retry, on_hedge)
 
     async def retrying(request: Req) -> Resp:
         left = remaining()
@@ -170,10 +93,34 @@ def retry(
             budget.call()
         call: Call[Req, Resp] = Call(request, total)
         if hedge is None:
-            return await sequential(call)
-        return await hedged(call, hedge)
+            return await sequential(call, plan)
+        return await hedged(call, hedge, plan)
 
     return retrying
+
+
+async def sequential(call: Call[Req, Resp], plan: Plan[Req, Resp]) -> Resp:
+    """Runs `call` one attempt after another, each on an instance it has not tried while there is one."""
+    why = ""
+    for number in range(1, plan.max_attempts + 1):
+        chosen = call.pick(plan.balancer)
+        if number > 1 and plan.on_retry is not None:
+            plan.on_retry()
+        attempts_left = plan.max_attempts - number + 1
+        last = attempts_left == 1  # a share is cut only if a retry may then follow (see Call.attempt)
+        ends_at, share = call.window(attempts_left, last)
+        try:
+            return await call.attempt(chosen, ends_at, share, last, retry_possible=plan.may_add)
+        except Exception as exc:
+            if not is_failure(exc) or (isinstance(exc, DeadlineExceeded) and call.loop.time() >= call.ends_at):
+                raise
+            call.errors.append(exc)
+            if not plan.keep_trying(number, exc):
+                break
+            if number < plan.max_attempts and not plan.add_attempt():
+                why = "retry budget spent"
+                break
+    raise RetryError(call.errors, instances=call.tried, why=why) from call.errors[-1]
 
 
 __all__ = ["Callback", "RetryError", "retry"]
