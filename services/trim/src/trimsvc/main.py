@@ -89,7 +89,7 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
     await kitserve.serve(
         onion,
         service=SERVICE,
-        grpc_service=grpc_transport.SERVICE,
+        grpc_service=grpc_transport.GRPC_SERVICE,
         cfg=cfg,
         serving=serving,
         logger=logger,

@@ -18,8 +18,11 @@ from kit.endpoint import Rejected
 from kit.errors import BusinessError
 from kit.transport.grpc import service_handler, unary
 
-SERVICE = "pb.Add"
+GRPC_SERVICE = "pb.Add"
 """The full gRPC service name, for health checking and reflection."""
+
+SERVICE = GRPC_SERVICE
+"""Old name, kept only while addsvc/main.py (the lead's this session) still reads it; then deleted."""
 
 
 def _decode_sum(message: add_pb2.SumRequest) -> SumRequest:
@@ -74,7 +77,7 @@ def handlers(
             on_rejected=rejected("Concat") if rejected else None,
         ),
     }
-    return [service_handler(SERVICE, methods, tracer=tracer)]
+    return [service_handler(GRPC_SERVICE, methods, tracer=tracer)]
 
 
-__all__ = ["SERVICE", "handlers"]
+__all__ = ["GRPC_SERVICE", "SERVICE", "handlers"]

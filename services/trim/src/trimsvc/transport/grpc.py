@@ -13,7 +13,7 @@ from kit.transport.grpc import service_handler, unary
 from trimsvc.endpoints import Set, TrimRequest, TrimResponse
 from trimsvc.pb import trim_pb2
 
-SERVICE = "pb.Trim"
+GRPC_SERVICE = "pb.Trim"
 """The full gRPC service name, for health checking and reflection."""
 
 
@@ -41,7 +41,7 @@ def handlers(
         timeout=timeout,
         on_rejected=rejected("TrimSpace") if rejected else None,
     )
-    return [service_handler(SERVICE, {"TrimSpace": trim_space}, tracer=tracer)]
+    return [service_handler(GRPC_SERVICE, {"TrimSpace": trim_space}, tracer=tracer)]
 
 
-__all__ = ["SERVICE", "handlers"]
+__all__ = ["GRPC_SERVICE", "handlers"]
