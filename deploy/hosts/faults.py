@@ -46,14 +46,14 @@ def _trims_at_agent(count: int) -> Callable[[Mapping[str, Any]], bool]:
     return lambda o: isinstance(o.get("trims"), list) and len(o["trims"]) == count
 
 
-def _circuit_open(endpoint: str) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda o: (o.get("circuit") or {}).get(endpoint) == 2
+def _circuit_open(instance: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda o: (o.get("circuit") or {}).get(instance) == 2
 
 
 def trim_cut(bed: Bed) -> Result:
     """trim1's host cut off, then restored."""
     host = with_role("trim", bed.hosts)[0]
-    endpoint = trim_grpc(host)
+    instance = trim_grpc(host)
     with under_load(bed, "trim-cut") as marks:
         time.sleep(SETTLE)
         marks.mark("fault")
@@ -69,12 +69,12 @@ def trim_cut(bed: Bed) -> Result:
     run = read_run(bed, "trim-cut", marks)
     on, off = marks["fault"], marks["restore"]
     times = {
-        "last_answer": stopped_answering(run, endpoint, on, off),
-        "circuit_open": first_seen(run, on, _circuit_open(endpoint)),
+        "last_answer": stopped_answering(run, instance, on, off),
+        "circuit_open": first_seen(run, on, _circuit_open(instance)),
         "consul_marks_it_down": first_seen(run, on, _trims_at_agent(1)),
         "out_of_add_set": first_seen(run, on, lambda o: set_size(o) == 1),
         "consul_marks_it_up": first_seen(run, off, _trims_at_agent(2)),
-        "answers_again": answered_again(run, endpoint, off),
+        "answers_again": answered_again(run, instance, off),
     }
     return Result(figures("trim host cut off", run, times, load1=os.getloadavg()[0]), run)
 
@@ -82,7 +82,7 @@ def trim_cut(bed: Bed) -> Result:
 def trim_netem(bed: Bed) -> Result:
     """200 ms delay and 5 % loss on trim1's link, then removed."""
     host = with_role("trim", bed.hosts)[0]
-    endpoint = trim_grpc(host)
+    instance = trim_grpc(host)
     emulator = plan.link_emulator(Tools.find(bed.root), host, NETEM)
     with under_load(bed, "trim-netem") as marks:
         time.sleep(SETTLE)
@@ -101,9 +101,9 @@ def trim_netem(bed: Bed) -> Result:
     run = read_run(bed, "trim-netem", marks)
     on, off = marks["fault"], marks["restore"]
     times = {
-        "circuit_open": first_seen(run, on, lambda o: o["t"] < off and _circuit_open(endpoint)(o)),
+        "circuit_open": first_seen(run, on, lambda o: o["t"] < off and _circuit_open(instance)(o)),
         "consul_marks_it_down": first_seen(run, on, lambda o: o["t"] < off and _trims_at_agent(1)(o)),
-        "answers_again": answered_again(run, endpoint, off),
+        "answers_again": answered_again(run, instance, off),
     }
     return Result(
         figures(f"trim link {NETEM.delay_ms} ms + {NETEM.loss_pct:g} % loss", run, times, load1=os.getloadavg()[0]), run

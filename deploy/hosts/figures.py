@@ -46,10 +46,10 @@ def percentile_ms(samples: Sequence[float], q: int) -> float | None:
     return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] * 1000
 
 
-def series(run: Run, endpoint: str, *, key: str = "ok") -> list[tuple[float, float]]:
-    """(time, add's count `key` of `endpoint`; 0 while add has no series for it) for every observation that read
+def series(run: Run, instance: str, *, key: str = "ok") -> list[tuple[float, float]]:
+    """(time, add's count `key` of `instance`; 0 while add has no series for it) for every observation that read
     add's metrics. `key` is "calls" (every call the balancer sent it) or "ok" (those it answered)."""
-    return [(o["t"], float(o[key].get(endpoint, 0.0))) for o in run.observations if o.get(key) is not None]
+    return [(o["t"], float(o[key].get(instance, 0.0))) for o in run.observations if o.get(key) is not None]
 
 
 def set_size(observation: Mapping[str, Any]) -> int | None:
@@ -58,20 +58,20 @@ def set_size(observation: Mapping[str, Any]) -> int | None:
     return None if size is None else int(size)
 
 
-def answered_again(run: Run, endpoint: str, start: float) -> float | None:
-    """Seconds from `start` until `endpoint` next answered one of add's calls (None: never). A series that
+def answered_again(run: Run, instance: str, start: float) -> float | None:
+    """Seconds from `start` until `instance` next answered one of add's calls (None: never). A series that
     comes back after its instance left add's set starts again from zero."""
-    points = series(run, endpoint)
+    points = series(run, instance)
     for (_, before), (t, now) in itertools.pairwise(points):
         if t >= start and now > before:
             return t - start
     return None
 
 
-def stopped_answering(run: Run, endpoint: str, start: float, end: float, *, quiet: float = 1.0) -> float | None:
-    """Seconds from `start` until `endpoint` answered add for the last time before `end` (None: it still
+def stopped_answering(run: Run, instance: str, start: float, end: float, *, quiet: float = 1.0) -> float | None:
+    """Seconds from `start` until `instance` answered add for the last time before `end` (None: it still
     answered in the last `quiet` seconds before `end`)."""
-    every = series(run, endpoint)
+    every = series(run, instance)
     baseline = [p for p in every if p[0] < start][-1:]  # the baseline a move at the first point is counted from
     points = baseline + [(t, n) for t, n in every if start <= t <= end]
     if len(points) < 2:

@@ -8,7 +8,7 @@ health API of add's local Consul agent (the passing trims and adds, and the lead
 or `--max-duration`, waits for the requests in flight, and writes one JSON document to `--out`:
 
     {"requests": [[start, seconds, status], ...],            # status: HTTP code, 0 for no answer, -1 wrong body
-     "observations": [{"t": ..., "calls": {endpoint: n}, "ok": {endpoint: n}, "circuit": {endpoint: 0|1|2},
+     "observations": [{"t": ..., "calls": {instance: n}, "ok": {instance: n}, "circuit": {instance: 0|1|2},
                        "set": n, "trims": [...] | null, "adds": n | null, "leader": "ip:port" | null}, ...]}
 
 (add's metrics are null in an observation when add did not answer.)
@@ -44,15 +44,15 @@ def trim_view(metrics_text: str) -> dict[str, dict[str, float]]:
         for sample in family.samples:
             if sample.name == "kit_sd_instances" and sample.labels.get("target") == "trim":
                 view["set"]["trim"] = sample.value
-            endpoint = sample.labels.get("endpoint")
-            if sample.labels.get("target") != "trim" or endpoint is None:
+            instance = sample.labels.get("endpoint")
+            if sample.labels.get("target") != "trim" or instance is None:
                 continue
             if sample.name == "kit_client_requests_total":
-                view["calls"][endpoint] = view["calls"].get(endpoint, 0.0) + sample.value
+                view["calls"][instance] = view["calls"].get(instance, 0.0) + sample.value
                 if sample.labels.get("outcome") == "ok":
-                    view["ok"][endpoint] = view["ok"].get(endpoint, 0.0) + sample.value
+                    view["ok"][instance] = view["ok"].get(instance, 0.0) + sample.value
             elif sample.name == "kit_circuit_state":
-                view["circuit"][endpoint] = sample.value
+                view["circuit"][instance] = sample.value
     return view
 
 

@@ -32,7 +32,7 @@ async def test_client_calls_count_per_instance_and_outcome(
     assert registry.get_sample_value("kit_client_requests_total", other) is None
 
 
-async def test_remove_endpoint_drops_the_instance_series_and_a_later_call_recreates_them(
+async def test_remove_instance_drops_the_instance_series_and_a_later_call_recreates_them(
     registry: CollectorRegistry, metrics: Metrics
 ) -> None:
     gone = metrics.client("trim", "127.0.0.1:8975")(echo)
@@ -45,7 +45,7 @@ async def test_remove_endpoint_drops_the_instance_series_and_a_later_call_recrea
     set_gone_state(2)
     metrics.circuit_state("trim", "127.0.0.1:8976")(0)
 
-    metrics.remove_endpoint("trim", "127.0.0.1:8975")
+    metrics.remove_instance("trim", "127.0.0.1:8975")
 
     ok, unavailable = {**INSTANCE, "outcome": "ok"}, {**INSTANCE, "outcome": "unavailable"}
     assert registry.get_sample_value("kit_client_requests_total", ok) is None

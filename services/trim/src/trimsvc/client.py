@@ -101,7 +101,7 @@ def new(
 
         async def close() -> None:
             watched.forget()
-            metrics.remove_endpoint(target, instance)
+            metrics.remove_instance(target, instance)
             await channel.close(CLOSE_GRACE)
 
         return endpoint, close

@@ -16,7 +16,7 @@ def client_middleware(
     family: Counter, labels: tuple[str, str, str], children: dict[str, Counter]
 ) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
     """The middleware of `Metrics.client`: counts each call in `family` under `labels` (service, target, instance)
-    and its outcome, keeping the children it resolved in `children` (which `Metrics.remove_endpoint` clears, so a
+    and its outcome, keeping the children it resolved in `children` (which `Metrics.remove_instance` clears, so a
     middleware still in use re-creates its series instead of writing to one the registry no longer holds)."""
 
     def middleware(next_: Endpoint[Req, Resp]) -> Endpoint[Req, Resp]:

@@ -31,7 +31,7 @@ class Metrics:
         self.registry = registry
         self.service = service
         self.families = declare(registry, buckets=buckets)
-        # Per (target, endpoint): the client counter children by outcome; cleared by remove_endpoint so that a
+        # Per (target, instance): the client counter children by outcome; cleared by remove_instance so that a
         # middleware still in use re-creates its series instead of writing to one the registry no longer holds.
         self._client_children: dict[tuple[str, str], dict[str, Counter]] = {}
 
@@ -43,11 +43,11 @@ class Metrics:
         transport label is read from `kit.endpoint.transport()` at call time (`local` for in-process calls)."""
         return server_middleware(self.families, self.service, method)
 
-    def client(self, target: str, endpoint: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
-        """Client-side middleware for the calls sent to one instance (`endpoint` is its `host:port`) of `target`:
-        counts them by outcome in kit_client_requests_total."""
-        children = self._client_children.setdefault((target, endpoint), {})
-        return client_middleware(self.families.client_requests, (self.service, target, endpoint), children)
+    def client(self, target: str, instance: str) -> Callable[[Endpoint[Req, Resp]], Endpoint[Req, Resp]]:
+        """Client-side middleware for the calls sent to one instance (`instance` is its `host:port`, the `endpoint`
+        label) of `target`: counts them by outcome in kit_client_requests_total."""
+        children = self._client_children.setdefault((target, instance), {})
+        return client_middleware(self.families.client_requests, (self.service, target, instance), children)
 
     def retry_counter(self, target: str) -> Callable[[], None]:
         """A function to call on each attempt after the first one at `target` (kit_retries_total)."""
@@ -76,23 +76,23 @@ class Metrics:
 
         return set_instances
 
-    def circuit_state(self, target: str, endpoint: str) -> Callable[[int], None]:
+    def circuit_state(self, target: str, instance: str) -> Callable[[int], None]:
         """A function to call with a breaker's state for one instance: 0 closed, 1 half-open, 2 open."""
         family = self.families.circuit_state
-        labels = (self.service, target, endpoint)
+        labels = (self.service, target, instance)
 
         def set_state(state: int) -> None:
-            # Resolved on each call (state changes are rare) so it survives remove_endpoint.
+            # Resolved on each call (state changes are rare) so it survives remove_instance.
             family.labels(*labels).set(state)
 
         return set_state
 
-    def remove_endpoint(self, target: str, endpoint: str) -> None:
+    def remove_instance(self, target: str, instance: str) -> None:
         """Drops every series of an instance that left the rotation, so departed instances do not linger."""
-        labels = {"service": self.service, "target": target, "endpoint": endpoint}
+        labels = {"service": self.service, "target": target, "endpoint": instance}  # the label's name is a contract
         self.families.client_requests.remove_by_labels(labels)
         self.families.circuit_state.remove_by_labels(labels)
-        children = self._client_children.get((target, endpoint))
+        children = self._client_children.get((target, instance))
         if children is not None:
             children.clear()
 
