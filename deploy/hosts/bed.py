@@ -4,7 +4,7 @@
 two trims, add and Prometheus (each with `nsenter --net=...`), and waits from inside the callers' host until the
 cluster has a leader and every service is registered and passing. `Bed.down()` stops exactly what it started (by
 PID, start time and argv, as the stack launcher does) and removes the namespaces. The state lives in
-`.run/hosts/`; processes are started with the stack launcher's `procs.spawn`, so one launcher serves both.
+`.run/hosts/`; processes are started with the stack launcher's `procs.spawn_logged`, so one launcher serves both.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Bed(Records):
     # ---- processes -----------------------------------------------------------------------------------------
     def start(self, spec: Spec) -> Proc:
         """Starts one process of the bed and records it."""
-        record, popen = procs.spawn(
+        record, popen, _ = procs.spawn_logged(
             spec.name,
             spec.argv,
             env=spec.env or plan.service_env(self.env),

@@ -3,7 +3,7 @@ of scripts/debian-images.sh, compose's own build of add and trim), tags them `12
 A registry (Debian's docker-registry) runs on each engine's own loopback, all three on one storage folder: one image
 name is pulled by every engine through a registry, with no `--insecure-registry` flag (Docker trusts a loopback
 registry without TLS), as a registry on each real host in front of shared storage would be. The registries are
-started with the stack launcher's `procs.spawn` and stopped by PID, start time and argv.
+started with the stack launcher's `procs.spawn_logged` and stopped by PID, start time and argv.
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def start(swarm: Swarm) -> None:
         if any(r.name == name and procs.is_ours(r) for r in records):
             continue
         argv = nodes.nsenter(node, [registry, "serve", str(settings)])
-        record, popen = procs.spawn(name, argv, env=dict(swarm.env), log=swarm.run_dir / f"{name}.log",
-                                    cwd=swarm.root, ports={}, health="")  # fmt: skip
+        record, popen, _ = procs.spawn_logged(name, argv, env=dict(swarm.env), log=swarm.run_dir / f"{name}.log",
+                                              cwd=swarm.root, ports={}, health="")  # fmt: skip
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and popen.poll() is None:
             found = procs.identity(popen.pid)

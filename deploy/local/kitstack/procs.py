@@ -71,22 +71,6 @@ class Rotation:
 LOGWRITER = Path(__file__).with_name("logwriter.py")
 
 
-def spawn(
-    name: str,
-    argv: Sequence[str],
-    *,
-    env: Mapping[str, str],
-    log: Path,
-    cwd: Path,
-    ports: Mapping[str, int],
-    health: str,
-    detach: bool = True,
-) -> tuple[Proc, subprocess.Popen[bytes]]:
-    """`spawn_logged` without rotation: the record and the Popen."""
-    record, popen, _ = spawn_logged(name, argv, env=env, log=log, cwd=cwd, ports=ports, health=health, detach=detach)
-    return record, popen
-
-
 def spawn_logged(
     name: str,
     argv: Sequence[str],
@@ -238,7 +222,6 @@ __all__ = [
     "is_ours",
     "listeners",
     "parse_stat",
-    "spawn",
     "spawn_logged",
     "stop",
     "tail",

@@ -94,6 +94,14 @@ async def test_a_cancelled_trial_frees_its_place_without_a_verdict() -> None:
     assert states == [2, 1, 0]
 
 
+async def _cancel(task: asyncio.Task[str]) -> None:
+    """Cancels `task` once it has started, and sees it end cancelled."""
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 async def test_a_call_cancelled_because_its_deadline_passed_is_no_failure() -> None:
     breaker, _, states = make(failures=1)
 
@@ -101,11 +109,7 @@ async def test_a_call_cancelled_because_its_deadline_passed_is_no_failure() -> N
         with request_scope(timeout=0.0):  # the deadline is already here when the cancellation arrives
             return await breaker.call(Gate())
 
-    task = asyncio.create_task(cut_short())
-    await asyncio.sleep(0)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await _cancel(asyncio.create_task(cut_short()))
 
     assert breaker.state is State.CLOSED
     assert states == []
@@ -113,11 +117,7 @@ async def test_a_call_cancelled_because_its_deadline_passed_is_no_failure() -> N
 
 async def test_a_call_cancelled_by_its_caller_is_no_failure() -> None:
     breaker, _, states = make(failures=1)
-    task = asyncio.create_task(breaker.call(Gate()))
-    await asyncio.sleep(0)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await _cancel(asyncio.create_task(breaker.call(Gate())))
 
     assert breaker.state is State.CLOSED
     assert states == []
