@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 PREFIX = "kmh"
 BRIDGE_NS = f"{PREFIX}-net"
@@ -28,17 +29,20 @@ EXTRA_TRIM_GRPC, EXTRA_TRIM_HTTP = 8976, 8986  # a late trim, to see registratio
 
 
 @dataclass(frozen=True, slots=True)
-class Host:
-    """One host: its short name, its role in the bed and its last address byte."""
+class NamespaceHost:
+    """A host made of a network namespace of the project's: its short name and its last address byte. A bed names
+    its namespaces `<prefix>-<name>` and addresses its hosts in its `subnet` (this one's Host, the swarm's Node)."""
+
+    prefix: ClassVar[str]
+    subnet: ClassVar[str]
 
     name: str
-    role: str  # "server" (Consul server), "add", "trim", "prometheus" or "load" (where the callers run)
     octet: int
 
     @property
     def netns(self) -> str:
         """The name of its network namespace."""
-        return f"{PREFIX}-{self.name}"
+        return f"{self.prefix}-{self.name}"
 
     @property
     def netns_path(self) -> Path:
@@ -48,7 +52,17 @@ class Host:
     @property
     def address(self) -> str:
         """Its own address on the bed's network."""
-        return f"{SUBNET}.{self.octet}"
+        return f"{self.subnet}.{self.octet}"
+
+
+@dataclass(frozen=True, slots=True)
+class Host(NamespaceHost):
+    """One host of this bed: its short name, its last address byte and its role in the bed."""
+
+    prefix: ClassVar[str] = PREFIX
+    subnet: ClassVar[str] = SUBNET
+
+    role: str  # "server" (Consul server), "add", "trim", "prometheus" or "load" (where the callers run)
 
     @property
     def bridge_port(self) -> str:
@@ -67,14 +81,14 @@ class Host:
 
 
 HOSTS: tuple[Host, ...] = (
-    Host("srv1", "server", 11),
-    Host("srv2", "server", 12),
-    Host("srv3", "server", 13),
-    Host("add", "add", 21),
-    Host("trim1", "trim", 31),
-    Host("trim2", "trim", 32),
-    Host("prom", "prometheus", 41),
-    Host("load", "load", 51),
+    Host("srv1", 11, "server"),
+    Host("srv2", 12, "server"),
+    Host("srv3", 13, "server"),
+    Host("add", 21, "add"),
+    Host("trim1", 31, "trim"),
+    Host("trim2", 32, "trim"),
+    Host("prom", 41, "prometheus"),
+    Host("load", 51, "load"),
 )
 
 

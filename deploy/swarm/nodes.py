@@ -16,33 +16,22 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
+
+from deploy.hosts.topology import NETNS_DIR, NamespaceHost
 
 PREFIX = "kitmultihost"
 BRIDGE_NS = f"{PREFIX}-swnet"
 SUBNET = "10.213.15"
-NETNS_DIR = Path("/run/netns")
 IFACE = "sw0"
 
 
 @dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamespaceHost):
     """A host of the swarm bed: its short name and last address byte."""
 
-    name: str
-    octet: int
-
-    @property
-    def netns(self) -> str:
-        return f"{PREFIX}-{self.name}"
-
-    @property
-    def netns_path(self) -> Path:
-        return NETNS_DIR / self.netns
-
-    @property
-    def address(self) -> str:
-        return f"{SUBNET}.{self.octet}"
+    prefix: ClassVar[str] = PREFIX
+    subnet: ClassVar[str] = SUBNET
 
     @property
     def port(self) -> str:
