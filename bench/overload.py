@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import statistics
 import sys
@@ -162,15 +163,24 @@ async def overload(
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
     result = Overload(connections)
-    started = time.monotonic()
-    stop_at = started + seconds
-    sampler = asyncio.create_task(_sample(metrics_url, result, stop_at)) if metrics_url else None
-    await asyncio.gather(
-        *(_connection(host, port, request, result, stop_at, answer_within) for _ in range(connections))
-    )
-    if sampler is not None:
-        await sampler
-    result.seconds = time.monotonic() - started
+    # The generator's own pauses are not the server's latency: a full collection of this process took 67-96 ms
+    # right as 256 connections opened, and that pause was counted in every answer then in flight (2 % of a 6 s
+    # run: the p99). Its garbage is nearly all freed by reference counting; the cycles wait until the end.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        started = time.monotonic()
+        stop_at = started + seconds
+        sampler = asyncio.create_task(_sample(metrics_url, result, stop_at)) if metrics_url else None
+        await asyncio.gather(
+            *(_connection(host, port, request, result, stop_at, answer_within) for _ in range(connections))
+        )
+        if sampler is not None:
+            await sampler
+        result.seconds = time.monotonic() - started
+    finally:
+        if collecting:
+            gc.enable()
     return result
 
 
