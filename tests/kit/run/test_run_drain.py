@@ -4,6 +4,7 @@ in-flight requests finish and then stops. Real uvicorn and grpc.aio servers on 1
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -37,9 +38,20 @@ def until(stop: asyncio.Event) -> Actor:
     return Actor(execute, interrupt, "stop")
 
 
-async def started(
-    release: asyncio.Event, *, drain_delay: float, grace: float = 5.0
-) -> tuple[Group, asyncio.Event, Servers]:
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A group running the servers: its task, the event that stops it, and the servers' HTTP address."""
+
+    run: asyncio.Task[None]
+    stop: asyncio.Event
+    servers: Servers
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.servers.http.port}"
+
+
+async def started(release: asyncio.Event, *, drain_delay: float, grace: float = 5.0) -> Running:
     flag = Serving()
     http = HttpServer(app(release), port=0, grace=grace, closing=lambda: not flag.is_serving())
     grpc_server, _ = await start_server([], port=0)
@@ -49,58 +61,52 @@ async def started(
     group.add(until(stop))
     group.add(serving(flag))
     group.add(servers.actor())
-    return group, stop, servers
+    return Running(asyncio.create_task(group.run()), stop, servers)
 
 
 async def test_during_the_drain_delay_requests_are_served_and_close_their_connection() -> None:
     release = asyncio.Event()
-    group, stop, servers = await started(release, drain_delay=30.0)
-    run = asyncio.create_task(group.run())
-    url = f"http://127.0.0.1:{servers.http.port}"
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+    running = await started(release, drain_delay=30.0)
+    async with httpx.AsyncClient(base_url=running.url, timeout=10) as client:
         before = await client.get("/fast")
-        stop.set()
+        running.stop.set()
         await asyncio.sleep(0.05)
         during = await client.get("/fast")
         again = await client.get("/fast")  # a new connection is accepted: still listening
-    servers.hurry.set()  # skip the rest of the delay
-    await asyncio.wait_for(run, 10)
+    running.servers.hurry.set()  # skip the rest of the delay
+    await asyncio.wait_for(running.run, 10)
     assert (before.status_code, before.headers.get("connection")) == (200, None)
     assert (during.status_code, during.headers["connection"]) == (200, "close")
     assert (again.status_code, again.headers["connection"]) == (200, "close")
-    async with httpx.AsyncClient(base_url=url, timeout=2) as fresh:
+    async with httpx.AsyncClient(base_url=running.url, timeout=2) as fresh:
         with pytest.raises(httpx.ConnectError):
             await fresh.get("/fast")
 
 
 async def test_a_request_in_flight_at_the_stop_finishes_and_then_the_server_stops() -> None:
     release = asyncio.Event()
-    group, stop, servers = await started(release, drain_delay=0.0)
-    run = asyncio.create_task(group.run())
-    url = f"http://127.0.0.1:{servers.http.port}"
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+    running = await started(release, drain_delay=0.0)
+    async with httpx.AsyncClient(base_url=running.url, timeout=10) as client:
         slow = asyncio.create_task(client.get("/slow"))
         await asyncio.sleep(0.1)
-        stop.set()
+        running.stop.set()
         await asyncio.sleep(0.2)
-        assert not run.done()  # waiting for the request in flight
+        assert not running.run.done()  # waiting for the request in flight
         release.set()
         response = await slow
-    await asyncio.wait_for(run, 10)
+    await asyncio.wait_for(running.run, 10)
     assert (response.status_code, response.text, response.headers["connection"]) == (200, "done", "close")
 
 
 async def test_past_the_grace_period_what_is_left_is_dropped(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("CRITICAL", logger="uvicorn.error")
     release = asyncio.Event()  # never set: the request would wait forever
-    group, stop, servers = await started(release, drain_delay=0.0, grace=1.0)
-    run = asyncio.create_task(group.run())
-    url = f"http://127.0.0.1:{servers.http.port}"
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+    running = await started(release, drain_delay=0.0, grace=1.0)
+    async with httpx.AsyncClient(base_url=running.url, timeout=10) as client:
         slow = asyncio.create_task(client.get("/slow"))
         await asyncio.sleep(0.1)
-        stop.set()
-        await asyncio.wait_for(run, 10)
+        running.stop.set()
+        await asyncio.wait_for(running.run, 10)
         try:
             status = (await slow).status_code  # uvicorn cancels the handler and answers 500 when it still can
         except httpx.HTTPError:
