@@ -46,6 +46,20 @@ async def count(request: ShapeBody) -> int:
     return len(request.points)
 
 
+def add_shape_count(app: FastAPI, path: str, **documented: Any) -> None:
+    """The route counting a shape's points (its request model nests another) at `path`."""
+    add_route(
+        app,
+        path,
+        count,
+        decode=model_decoder(ShapeBody, lambda body: body),
+        encode=lambda n: {"n": n},
+        request_model=ShapeBody,
+        response_model=ShapeReply,
+        **documented,
+    )
+
+
 def make_app() -> FastAPI:
     app = new_app(title="add", version="1.2.3")
     add_route(
@@ -61,16 +75,7 @@ def make_app() -> FastAPI:
         refusals={400: {"integer overflow": "a + b leaves int64"}},
         timeout=1.0,
     )
-    add_route(
-        app,
-        "/v1/shape-count",
-        count,
-        decode=model_decoder(ShapeBody, lambda body: body),
-        encode=lambda n: {"n": n},
-        request_model=ShapeBody,
-        response_model=ShapeReply,
-        operation_id="countPoints",
-    )
+    add_shape_count(app, "/v1/shape-count", operation_id="countPoints")
     add_health_route(app, lambda: True)
     add_metrics_route(app, CollectorRegistry())
     return app
@@ -184,15 +189,7 @@ def test_two_different_request_models_with_one_name_are_refused() -> None:
 def test_one_request_model_may_serve_several_routes() -> None:
     app = make_app()
 
-    add_route(
-        app,
-        "/v2/shape-count",
-        count,
-        decode=model_decoder(ShapeBody, lambda body: body),
-        encode=lambda n: {"n": n},
-        request_model=ShapeBody,
-        response_model=ShapeReply,
-    )
+    add_shape_count(app, "/v2/shape-count")
 
     assert "/v2/shape-count" in app.openapi()["paths"]
 
