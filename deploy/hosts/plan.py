@@ -83,41 +83,33 @@ def service_env(env: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def trim(tools: Tools, host: Host, env: Mapping[str, str], *, extra: bool = False) -> Spec:
-    """A trim on `host`, listening on (and registered with) the host's own address; `extra` is a second one."""
-    grpc_port, http_port = (EXTRA_TRIM_GRPC, EXTRA_TRIM_HTTP) if extra else (TRIM_GRPC, TRIM_HTTP)
-    service = {
+def kit_service(
+    tools: Tools, host: Host, env: Mapping[str, str], service: str, *, grpc: int, http: int, name: str = ""
+) -> Spec:
+    """The kit service `service` (add, trim) on `host` as the process `name` (default: `service`), listening on (and
+    registered with) the host's own address, its readiness read from its HTTP /health."""
+    upper = service.upper()
+    variables = {
         **service_env(env),
-        "TRIM_HOST": host.address,
-        "TRIM_GRPC_PORT": str(grpc_port),
-        "TRIM_HTTP_PORT": str(http_port),
-        "TRIM_REGISTER": "true",
+        f"{upper}_HOST": host.address,
+        f"{upper}_GRPC_PORT": str(grpc),
+        f"{upper}_HTTP_PORT": str(http),
+        f"{upper}_REGISTER": "true",
     }
-    return Spec(
-        f"trim-{host.name}{'-extra' if extra else ''}",
-        nsenter(host, (str(tools.python), "-m", "trimsvc")),
-        service,
-        {"grpc": grpc_port, "http": http_port},
-        f"http://{host.address}:{http_port}/health",
-    )
+    argv = nsenter(host, (str(tools.python), "-m", f"{service}svc"))
+    return Spec(name or service, argv, variables, {"grpc": grpc, "http": http}, f"http://{host.address}:{http}/health")
+
+
+def trim(tools: Tools, host: Host, env: Mapping[str, str], *, extra: bool = False) -> Spec:
+    """A trim on `host`; `extra` is a second one."""
+    grpc, http = (EXTRA_TRIM_GRPC, EXTRA_TRIM_HTTP) if extra else (TRIM_GRPC, TRIM_HTTP)
+    name = f"trim-{host.name}{'-extra' if extra else ''}"
+    return kit_service(tools, host, env, "trim", grpc=grpc, http=http, name=name)
 
 
 def add(tools: Tools, host: Host, env: Mapping[str, str]) -> Spec:
     """add on `host`, finding the trims through the host's agent."""
-    service = {
-        **service_env(env),
-        "ADD_HOST": host.address,
-        "ADD_HTTP_PORT": str(ADD_HTTP),
-        "ADD_GRPC_PORT": str(ADD_GRPC),
-        "ADD_REGISTER": "true",
-    }
-    return Spec(
-        "add",
-        nsenter(host, (str(tools.python), "-m", "addsvc")),
-        service,
-        {"http": ADD_HTTP, "grpc": ADD_GRPC},
-        f"http://{host.address}:{ADD_HTTP}/health",
-    )
+    return kit_service(tools, host, env, "add", grpc=ADD_GRPC, http=ADD_HTTP)
 
 
 def prometheus(tools: Tools, host: Host, files: PrometheusFiles, data: Path) -> Spec:
