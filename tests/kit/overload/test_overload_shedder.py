@@ -13,9 +13,9 @@ from support.clock import FakeClock
 from support.shedder import interval, make
 
 
-def test_with_no_lag_nothing_within_the_headroom_is_shed_however_slow() -> None:
+def test_with_no_lag_nothing_within_the_limit_is_shed_however_slow() -> None:
     shedder, _, _ = make(initial_limit=10)
-    shedder.in_flight = 12  # waiting on a slow dependency, not on this loop: past the limit, within 1.25x
+    shedder.in_flight = 9  # waiting on a slow dependency, not on this loop
     assert not shedder.should_shed()
 
 
@@ -76,16 +76,18 @@ def test_the_limit_stays_within_its_bounds() -> None:
     assert 4 <= shedder.limit() < 6
 
 
-def test_the_cool_off_keeps_shedding_after_the_lag_drops_then_ends() -> None:
+def test_the_cool_off_keeps_the_service_overloaded_after_the_lag_drops_then_ends() -> None:
     shedder, lag, clock = make(initial_limit=10, cool_off=1.0)
     lag.seconds, shedder.in_flight = 0.2, 30
     assert shedder.should_shed()
     lag.seconds = 0.0
     clock.advance(0.5)
+    assert shedder.overloaded()
     assert shedder.should_shed()  # and the cool-off starts again from here
-    clock.advance(1.1)
-    shedder.in_flight = 12  # past the limit, within its headroom (1.25): only a jump would be held now
-    assert not shedder.should_shed()
+    clock.advance(0.9)
+    assert shedder.overloaded()
+    clock.advance(0.2)
+    assert not shedder.overloaded()  # a request past the limit is now a jump, which the limit may follow
 
 
 def test_disabled_never_sheds() -> None:
@@ -156,9 +158,9 @@ def test_after_the_loop_was_behind_the_limit_holds_for_the_cool_off() -> None:
     assert shedder.should_shed()
     shedder.in_flight = 9
     assert not shedder.should_shed()
+    assert shedder.overloaded()
     clock.advance(1.1)  # since the last shed
-    shedder.in_flight = 12
-    assert not shedder.should_shed()
+    assert not shedder.overloaded()
 
 
 def test_the_limit_grows_only_while_requests_come_within_its_headroom() -> None:

@@ -1,29 +1,24 @@
 """The decision to shed: an adaptive concurrency limit per service, in the spirit of Netflix's concurrency-limits
 (the gradient limit) and go-zero's adaptive shedder, for a server whose queue is its event loop.
 
-A request is shed when both hold:
-- the service is overloaded: its event loop runs more than `lag` seconds behind (ready work waits: an asyncio
-  server has no queue of its own, its requests wait in the loop), or did, or shed a request, less than `cool_off`
-  seconds ago. This is go-zero's gate, with the loop's lag in the place of the CPU load. The cool-off matters most
-  when a burst arrives: the work a request brings is mostly paid after it is admitted (when its answers from
-  dependencies come back), so a burst taken in while the loop still keeps up would all be admitted, and make the
-  loop fall behind a moment later;
-- it already has `limit()` requests in flight. The limit is learned as Netflix's gradient limit learns it: every
-  `interval` seconds, from the average duration of the requests completed in it (short) and a slow average of
-  those (long), `limit = limit x clamp(tolerance x long / short, 0.5, 1) + sqrt(limit)`, smoothed. While
-  durations stay within `tolerance` times their usual value the limit grows (by its square root: probing); when
-  they pass it, it shrinks (at most by half) until they come back. While it sheds at the limit it probes only
-  when durations are at or below their usual value, so that accepted requests keep their usual latency rather
-  than `tolerance` times it. A limit that requests in flight do not come within `headroom` of does not
-  grow, so it stays near what the service was doing. Durations teach it to shrink
-  while the service is overloaded or while requests press on it (the limit reached, or a jump held): longer
-  durations there mean requests wait, in this loop or on a dependency.
-While the loop keeps up (not overloaded), only a sudden jump is held: requests in flight past `headroom` times the
-limit are shed until the next interval; if the loop kept up and durations held (measured on at least as many
-completed requests as were in flight), the limit follows at once (to the peak times `headroom`), so a legitimate
-ramp waits about one interval a step, while a 4x overload is caught before the work it brings has made the loop
-fall behind. Requests piling up on a stalled dependency are let in up to `headroom` times the limit; past it they
-are shed, as they would only wait.
+A request is shed when the service already has `limit()` requests in flight. What that means depends on whether
+the service is overloaded: its event loop runs more than `lag` seconds behind (ready work waits: an asyncio server
+has no queue of its own, its requests wait in the loop), or did, or shed a request, less than `cool_off` seconds
+ago (go-zero's gate, with the loop's lag in the place of the CPU load).
+- Overloaded, the limit holds: the excess would only wait.
+- Not overloaded, a request past the limit is a sudden jump (the limit stands `headroom` above what requests needed):
+  it is shed until the next interval, and if the loop kept up and durations stayed at their usual value (measured
+  on at least as many completed requests as were in flight) the limit follows at once, to the peak times
+  `headroom`. A legitimate ramp waits about one interval a step; a 4x overload is caught before the work it brings
+  (mostly paid after admission, when the answers of dependencies come back) has made the loop fall behind.
+The limit is learned as Netflix's gradient limit learns it: every `interval` seconds, from the average duration of
+the requests completed in it (short) and a slow average of those (long), `limit = limit x clamp(tolerance x long /
+short, 0.5, 1) + sqrt(limit)`, smoothed. It grows by its square root (probing) only while requests in flight come
+within `headroom` of it, so it stays near what the service was doing, and, while it sheds, only while durations are
+at or below their usual value, so that accepted requests keep their usual latency rather than `tolerance` times
+it. Durations past `tolerance` times their usual value shrink it (at most by half an interval) while the service is
+overloaded or requests press on the limit: longer durations there mean requests wait, in this loop or on a
+dependency.
 """
 
 from __future__ import annotations
@@ -109,17 +104,16 @@ class Shedder:
         overloaded = self.overloaded()  # read even when disabled: keeps the lag measured and exported
         if not self.cfg.enabled:
             return False
+        if self.in_flight < self._limit:
+            return False
         if overloaded:
-            if self.in_flight < self._limit:
-                return False
             self._overloaded_at = self._clock()
             self._shed = True
-            return True
-        # The loop keeps up, but the work a request brings is mostly paid after it is admitted: a sudden jump past
-        # `headroom` times the limit is held there until the next interval shows whether the loop keeps up with it.
-        if self.in_flight < self._limit * self.cfg.headroom:
-            return False
-        self._jumped = True
+        else:
+            # The loop keeps up, but the work a request brings is mostly paid after it is admitted: a sudden jump
+            # past the limit (which stands `headroom` above what requests needed) is held there until the next
+            # interval shows whether the loop keeps up with it.
+            self._jumped = True
         return True
 
     def gate(self, on_shed: Callable[[], None] = lambda: None) -> Callable[[], Overloaded | None]:
@@ -171,9 +165,10 @@ class Shedder:
         # Overloaded: behind in this interval, or within the cool-off (while it sheds, its loop may keep up because
         # it sheds; the excess is still there).
         overloaded = lagged or now - self._overloaded_at < cfg.cool_off
-        # Durations within their usual range, measured on as many requests as were in flight (so that the ones the
-        # jump let in had time to show their durations, not only the ones before it).
-        held = short <= cfg.tolerance * long and count >= peak
+        # Durations no longer than usual, measured on as many requests as were in flight (so that the ones the jump let
+        # in had time to show their durations, not only the ones before it). Durations that grew with the jump mean
+        # the extra requests only waited: the service did not get faster for them, so the limit does not follow.
+        held = short <= long and count >= peak
         if jumped and not overloaded and held:
             # The loop kept up with the jump and durations held: the limit follows it at once (a legitimate ramp is
             # held about one interval a step).
