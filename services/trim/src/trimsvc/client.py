@@ -80,8 +80,10 @@ def new(
     policy: Policy,
     metrics: Metrics,
     tracer: Tracer | None = None,
+    hedge_when: Callable[[], bool] | None = None,
 ) -> Client:
-    """trim over the network: each call goes round robin to an instance `instancer` reports, as `policy` says."""
+    """trim over the network: each call goes round robin to an instance `instancer` reports, as `policy` says;
+    hedged (if the policy hedges) only while `hedge_when` says so."""
     target = SERVICE_NAME
     outliers = Outliers(
         target,
@@ -116,7 +118,7 @@ def new(
             per_second=policy.budget_per_second,
             on_exhausted=metrics.budget_exhausted_counter(target),
         ),
-        hedge=Hedge(delay=policy.hedge_delay) if policy.hedge else None,
+        hedge=Hedge(delay=policy.hedge_delay, when=hedge_when) if policy.hedge else None,
         on_retry=metrics.retry_counter(target),
         on_hedge=metrics.hedge_counter(target),
     )

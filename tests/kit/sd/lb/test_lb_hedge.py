@@ -232,3 +232,22 @@ async def test_a_hedge_the_budget_refused_does_not_forbid_a_retry_once_the_budge
     budget.call()  # room again
     assert await call == "b:2"
     assert instances.calls == ["a:1", "b:2"] and counts.hedges == 0
+
+
+async def test_no_hedge_is_sent_while_the_caller_says_it_is_too_busy() -> None:
+    busy = True
+    instances = Instances(a_1=0.05, b_2=0.05)  # both answer, slowly
+    counts = Counts()
+    call = retry(
+        3,
+        5.0,
+        instances.balancer(),
+        hedge=Hedge(delay=0.001, when=lambda: not busy),
+        on_retry=counts.retry,
+        on_hedge=counts.hedge,
+    )
+    assert await call("x") == "a:1"  # waited for the slow answer: no second call while busy
+    assert (instances.calls, counts.hedges) == (["a:1"], 0)
+    busy = False
+    assert await call("x") in {"a:1", "b:2"}
+    assert counts.hedges >= 1  # the next call, with the caller keeping up, is hedged as before

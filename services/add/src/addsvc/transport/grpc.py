@@ -21,9 +21,6 @@ from kit.transport.grpc import service_handler, unary
 GRPC_SERVICE = "pb.Add"
 """The full gRPC service name, for health checking and reflection."""
 
-SERVICE = GRPC_SERVICE
-"""Old name, kept only while addsvc/main.py (the lead's this session) still reads it; then deleted."""
-
 
 def _decode_sum(message: add_pb2.SumRequest) -> SumRequest:
     return SumRequest(a=message.a, b=message.b)
@@ -80,4 +77,4 @@ def handlers(
     return [service_handler(GRPC_SERVICE, methods, tracer=tracer)]
 
 
-__all__ = ["GRPC_SERVICE", "SERVICE", "handlers"]
+__all__ = ["GRPC_SERVICE", "handlers"]

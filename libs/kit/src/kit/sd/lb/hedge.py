@@ -4,12 +4,14 @@ goes to another instance, and the first answer wins ("The Tail at Scale", Dean a
 The delay is fixed, or the observed 95th percentile of the target's answer times, kept within
 [`min_delay`, `max_delay`]: about one call in twenty is hedged while the target is healthy, and a call stuck on a
 hung or slow instance waits only that long. Hedges are extra load, so `kit.sd.lb.retry` takes each one out of the
-same retry budget as retries. Only for idempotent calls: both attempts may reach the service.
+same retry budget as retries, and sends none while `when` says no (add: while it is itself overloaded). Only for
+idempotent calls: both attempts may reach the service.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 
 class Hedge:
@@ -23,6 +25,7 @@ class Hedge:
         max_delay: float = 0.1,
         quantile: float = 0.95,
         samples: int = 256,
+        when: Callable[[], bool] | None = None,
     ) -> None:
         if delay is not None and delay <= 0:
             raise ValueError(f"delay must be positive, got {delay!r}")
@@ -37,6 +40,12 @@ class Hedge:
         self._ring = [0.0] * samples
         self._seen = 0
         self._delay = delay if delay is not None else max_delay  # until enough answers were seen
+        self._when = when
+
+    def allowed(self) -> bool:
+        """Whether a hedge may be sent now (`when`, if given, says so). A service that is itself overloaded should
+        not hedge: its calls are slow because its own loop is behind, and a second call only adds to the load."""
+        return self._when is None or self._when()
 
     def delay(self) -> float:
         """Seconds to wait for an answer before hedging."""

@@ -77,8 +77,8 @@ async def hedged(call: Call[Req, Resp], hedge: Hedge, plan: Plan[Req, Resp]) -> 
                 launch()
                 hedge_at = loop.time() + hedge.delay()
             elif not done and loop.time() >= hedge_at:
-                # No answer yet: hedge on another instance, if allowed.
-                if more() and plan.add_attempt():
+                # No answer yet: hedge on another instance, if allowed (the caller is not too busy, the budget).
+                if more() and hedge.allowed() and plan.add_attempt():
                     if plan.on_hedge is not None:
                         plan.on_hedge()
                     launch()
