@@ -3,11 +3,12 @@ and shuts down in order. The only module of add that knows every layer, and the 
 
 What wraps what, innermost first:
 - service: BasicService <- trim_first(trim client) <- business metrics <- logging;
-- endpoints, per method: rate limit <- request log line <- load shedding (one limit for the service) <- request
-  metrics (outermost, so refusals are counted);
-- transports: HTTP (FastAPI) and gRPC over the same endpoints;
+- endpoints, per method: rate limit <- auth <- request log line <- load shedding (one limit for the service) <-
+  request metrics (outermost, so refusals are counted);
+- transports: HTTP (FastAPI) and gRPC over the same endpoints; over HTTP the shedder's gate answers first;
 - the trim client (trimsvc.client.new): per instance a gRPC endpoint <- outlier detection <- instance metrics;
-  over them round robin (avoiding failing and slow instances) <- retry with budget and hedging <- a trace span.
+  over them round robin (avoiding failing and slow instances) <- retry with budget and hedging (none while add
+  is overloaded) <- a trace span.
 """
 
 from __future__ import annotations
