@@ -125,7 +125,7 @@ async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Trac
     # costs no request a full collection: without this one came within the first 20,000 requests (0.1-0.3 s).
     gc.collect()
     gc.freeze()
-    await kitserve.serve(
+    await kitserve.listen_and_serve(
         onion,
         service=SERVICE,
         grpc_service=grpc_transport.GRPC_SERVICE,

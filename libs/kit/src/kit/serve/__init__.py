@@ -6,7 +6,7 @@ anything starts (`startup`). Each service's main.py keeps what is its own: build
 from kit.serve.listen import CannotListen
 from kit.serve.refusals import UNROUTED, refusals
 from kit.serve.rejections import observed, rejections
-from kit.serve.server import Listening, Onion, serve
+from kit.serve.server import Listening, Onion, listen_and_serve
 from kit.serve.startup import Configured, configure, run
 
 __all__ = [
@@ -16,9 +16,9 @@ __all__ = [
     "Listening",
     "Onion",
     "configure",
+    "listen_and_serve",
     "observed",
     "refusals",
     "rejections",
     "run",
-    "serve",
 ]

@@ -59,7 +59,7 @@ class Listening(Protocol):
     def edge(self) -> Edge: ...
 
 
-async def serve(
+async def listen_and_serve(
     onion: Onion[Any],
     *,
     service: str,
@@ -116,4 +116,4 @@ async def _close(closers: Sequence[Callable[[], Awaitable[None]]], logger: loggi
             logger.warning("close failed: %s", exc)
 
 
-__all__ = ["Listening", "Onion", "serve"]
+__all__ = ["Listening", "Onion", "listen_and_serve"]
