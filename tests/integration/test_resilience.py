@@ -89,9 +89,15 @@ def test_all_trims_down_fails_fast_and_recovers(
         with httpx.Client(base_url=add.http_url, timeout=5) as client:
             for _ in range(20):  # enough failures to open both breakers
                 client.post("/concat", json={"a": "x", "b": "y"})
-            # Failing fast is the breakers' doing: both are open (2), so no call goes to a dead instance.
+            # Failing fast: both breakers are open (2), or, on a machine slow enough that Consul's health check saw
+            # both trims die meanwhile, discovery has dropped both instances (their breakers' series go with them;
+            # seen once under CPU load). Either way no instance is left that would be waited for.
             states = [value for _, value in samples(add, "kit_circuit_state")]
-            assert states and all(value == 2 for value in states), states
+            instances = sum(value for _, value in samples(add, "kit_sd_instances"))
+            assert (states and all(value == 2 for value in states)) or (not states and instances == 0), (
+                states,
+                instances,
+            )
             latencies = []
             for _ in range(200):
                 started = time.perf_counter()
