@@ -18,27 +18,36 @@ def test_a_sudden_jump_is_held_at_the_limit_while_the_loop_keeps_up() -> None:
     assert shedder.should_shed()
 
 
-def test_after_a_jump_the_loop_kept_up_with_the_limit_follows_at_once() -> None:
+def after_a_jump(seconds: float) -> tuple[float, int, float]:
+    """64 requests at their usual 20 ms, then a jump to 1.25 times the limit (held), whose requests then take
+    `seconds` each with the loop keeping up: the limit before, the jump, and the limit after."""
     shedder, _, clock = make(initial_limit=80, headroom=1.25)
-    turn_over(shedder, clock, in_flight=64, seconds=0.02)  # the usual durations
-    limit = shedder.limit()
-    shedder.in_flight = math.ceil(limit * 1.25)
+    turn_over(shedder, clock, in_flight=64, seconds=0.02)
+    before = shedder.limit()
+    jump = math.ceil(before * 1.25)
+    shedder.in_flight = jump
     assert shedder.should_shed()  # held at the jump
     shedder.in_flight = 0
-    turn_over(shedder, clock, in_flight=math.ceil(limit * 1.25), seconds=0.02)  # durations held, no lag
-    assert shedder.limit() == pytest.approx(math.ceil(limit * 1.25) * 1.25)  # held one interval a step
+    turn_over(shedder, clock, in_flight=jump, seconds=seconds)
+    return before, jump, shedder.limit()
+
+
+def test_after_a_jump_the_loop_kept_up_with_the_limit_follows_at_once() -> None:
+    _, jump, after = after_a_jump(0.02)  # durations held, no lag
+    assert after == pytest.approx(jump * 1.25)  # held one interval a step
 
 
 def test_after_a_jump_whose_durations_grew_the_limit_does_not_follow() -> None:
     # Requests pile up on a slow dependency, or on a loop that has not fallen behind yet: waiting is waiting.
-    shedder, _, clock = make(initial_limit=80, headroom=1.25)
-    turn_over(shedder, clock, in_flight=64, seconds=0.02)
-    limit = shedder.limit()
-    shedder.in_flight = math.ceil(limit * 1.25)
-    assert shedder.should_shed()
-    shedder.in_flight = 0
-    turn_over(shedder, clock, in_flight=math.ceil(limit * 1.25), seconds=0.09)  # 4.5x the usual
-    assert shedder.limit() < limit
+    before, _, after = after_a_jump(0.09)  # 4.5x the usual
+    assert after < before
+
+
+def test_after_a_jump_whose_durations_grew_with_it_the_limit_does_not_follow() -> None:
+    # 1.25 times the requests in flight, each 1.25 times as long: within the tolerance, but nothing got done faster
+    # (the extra requests only waited), so more concurrency would only add latency.
+    before, _, after = after_a_jump(0.025)
+    assert after <= before + math.sqrt(before)  # at most the probe's step, not the jump
 
 
 def test_after_a_jump_the_loop_fell_behind_with_the_limit_does_not_follow() -> None:
@@ -49,16 +58,3 @@ def test_after_a_jump_the_loop_fell_behind_with_the_limit_does_not_follow() -> N
     lag.seconds = 0.2  # the jump it let in put the loop behind
     interval(shedder, clock, in_flight=100, seconds=0.02)
     assert shedder.limit() < 100
-
-
-def test_after_a_jump_whose_durations_grew_with_it_the_limit_does_not_follow() -> None:
-    # 1.25 times the requests in flight, each 1.25 times as long: within the tolerance, but nothing got done faster
-    # (the extra requests only waited), so more concurrency would only add latency.
-    shedder, _, clock = make(initial_limit=80, headroom=1.25)
-    turn_over(shedder, clock, in_flight=64, seconds=0.02)
-    limit = shedder.limit()
-    shedder.in_flight = math.ceil(limit * 1.25)
-    assert shedder.should_shed()
-    shedder.in_flight = 0
-    turn_over(shedder, clock, in_flight=math.ceil(limit * 1.25), seconds=0.025)
-    assert shedder.limit() <= limit + math.sqrt(limit)  # at most the probe's step, not the jump
