@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from kit.errors.retry_after import retry_after_seconds
+from kit.errors.retry_after import RetryLater
 from kit.errors.vocabulary import KitError
 
 
@@ -41,7 +41,7 @@ class PayloadTooLarge(KitError):
     failure = False
 
 
-class RateLimited(KitError):
+class RateLimited(RetryLater, KitError):
     """Too many requests; `retry_after` says in how many seconds one may succeed."""
 
     code = "rate_limited"
@@ -52,9 +52,6 @@ class RateLimited(KitError):
     def __init__(self, message: str = "rate limited", *, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(retry_after_seconds(self.retry_after))}
 
 
 class Unauthenticated(KitError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from http import HTTPStatus
 
-from kit.errors.retry_after import retry_after_seconds
+from kit.errors.retry_after import RetryLater
 from kit.errors.vocabulary import KitError
 
 
@@ -36,7 +36,7 @@ class ConnectionFailed(Unavailable):
     reason = "an instance could not be reached"
 
 
-class Overloaded(Unavailable):
+class Overloaded(RetryLater, Unavailable):
     """This instance sheds the request: it already has as much work as it can turn over without making it wait.
     Sent at once (503 with `Retry-After`, gRPC UNAVAILABLE with a `retry-after` trailer) so the caller can try
     another instance or come back later; it counts against the instance like any unavailability."""
@@ -47,9 +47,6 @@ class Overloaded(Unavailable):
     def __init__(self, message: str = "overloaded", *, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(retry_after_seconds(self.retry_after))}
 
 
 class DeadlineExceeded(KitError):

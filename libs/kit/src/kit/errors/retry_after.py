@@ -23,4 +23,14 @@ def parse_retry_after(value: str | None, default: float = 1.0) -> float:
     return seconds if math.isfinite(seconds) and seconds >= 0 else default
 
 
-__all__ = ["parse_retry_after", "retry_after_seconds"]
+class RetryLater:
+    """Mixed into a kit error that says when to try again (rate limited, overloaded): its `retry_after` seconds go
+    out as the `Retry-After` header, and as the `retry-after` trailer over gRPC."""
+
+    retry_after: float
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(retry_after_seconds(self.retry_after))}
+
+
+__all__ = ["RetryLater", "parse_retry_after", "retry_after_seconds"]

@@ -49,7 +49,7 @@ def trailing_metadata(exc: BaseException) -> tuple[tuple[str, str], ...]:
     overloaded."""
     error = errors.as_kit_error(exc)
     code = (KIT_ERROR_KEY, error.code)
-    if isinstance(error, (errors.RateLimited, errors.Overloaded)):
+    if isinstance(error, errors.RetryLater):
         return (code, (RETRY_AFTER_KEY, format(max(0.0, error.retry_after), "g")))
     return (code,)
 
