@@ -34,6 +34,7 @@
 | ADD_RATELIMIT_<M>_MODE | error | `error` answers 429 at once, `delay` waits within the deadline |
 | LOG_FORMAT, LOG_LEVEL | console on a terminal, else json; INFO | kit.log's variables |
 | CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN | 127.0.0.1:8500, unset | Consul's own variables |
+| ADD_TRIM_DISCOVERY_GRACE | 30 | seconds trim instances are kept when a restarted Consul answers without them |
 | TRIM_INSTANCES | unset | comma-separated trim gRPC addresses: a fixed list instead of Consul discovery |
 """
 
@@ -49,7 +50,7 @@ from kit import overload, ratelimit
 from kit.auth import AuthConfig
 from kit.edge import Edge
 from kit.env import ConfigError
-from kit.sd.consul import ConsulConfig, read_consul_config
+from kit.sd.consul import DEFAULT_GRACE, ConsulConfig, read_consul_config
 from kit.sd.lb import BreakerSettings, Policy
 
 SERVICE = "add"
@@ -85,6 +86,7 @@ class Config:
     edge: Edge = field(default_factory=Edge)
     auth: AuthConfig = field(default_factory=AuthConfig)
     trim_instances: tuple[str, ...] = ()
+    trim_discovery_grace: float = DEFAULT_GRACE
     log: kitlog.Config = field(default_factory=kitlog.Config)
     consul: ConsulConfig = field(default_factory=ConsulConfig)
     shed: overload.ShedConfig = overload.DEFAULTS
@@ -111,6 +113,7 @@ class Config:
             edge=Edge.from_env("ADD", env),
             auth=AuthConfig.from_env("ADD", env),
             trim_instances=e.addresses("TRIM_INSTANCES", env=env),
+            trim_discovery_grace=e.seconds("ADD_TRIM_DISCOVERY_GRACE", DEFAULT_GRACE, env=env, allow_zero=True),
             shed=overload.read_config(SERVICE, env),
             ratelimits=ratelimit.read_configs(SERVICE, METHODS, env),
             log=kitlog.read_config(env),

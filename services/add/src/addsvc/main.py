@@ -98,7 +98,7 @@ def trim_instancer(cfg: Config) -> FixedInstancer | ConsulInstancer:
     """Where trim instances come from: the fixed TRIM_INSTANCES list when set, else Consul."""
     if cfg.trim_instances:
         return FixedInstancer(cfg.trim_instances)
-    return ConsulInstancer(consul_client(cfg.consul), trimclient.SERVICE_NAME)
+    return ConsulInstancer(consul_client(cfg.consul), trimclient.SERVICE_NAME, grace=cfg.trim_discovery_grace)
 
 
 async def serve(cfg: Config, *, stop: asyncio.Event | None = None, tracing: Tracing | None = None) -> None:

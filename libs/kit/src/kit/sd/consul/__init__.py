@@ -9,12 +9,13 @@ from kit.sd.consul.addresses import instances_of
 from kit.sd.consul.client import DEFAULT_ADDR, ConsulConfig, address_of, client, client_from_env, parse_addr
 from kit.sd.consul.client import read_config as read_consul_config
 from kit.sd.consul.errors import ConsulPermissionDenied
-from kit.sd.consul.instancer import ConsulInstancer
+from kit.sd.consul.instancer import DEFAULT_GRACE, ConsulInstancer
 from kit.sd.consul.registrar import Registrar
 from kit.sd.consul.registration import Registration
 
 __all__ = [
     "DEFAULT_ADDR",
+    "DEFAULT_GRACE",
     "ConsulConfig",
     "ConsulInstancer",
     "ConsulPermissionDenied",

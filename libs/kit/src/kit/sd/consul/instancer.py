@@ -20,6 +20,9 @@ from kit.sd.consul.outage import OutageLog
 from kit.sd.consul.thread import in_daemon_thread
 from kit.sd.instancer import Event, Listener
 
+DEFAULT_GRACE = 30.0
+"""Seconds an instance is kept after a restarted (or reconnected) Consul answers without it."""
+
 
 class ConsulInstancer:
     """Keeps the set of (passing) instances of one service current (implements `kit.sd.Instancer`).
@@ -30,6 +33,14 @@ class ConsulInstancer:
     exponential backoff up to `backoff_max` seconds. py-consul is synchronous: queries run in a worker thread of
     this instancer, and `stop()` does not wait for one that is blocked in Consul (it ends within `wait`; the
     client's request timeout is longer than `wait` by its `connections_timeout`). `sleep` is there for tests.
+
+    A Consul that comes back empty is not believed at once. Its first answer after an outage, and an answer whose
+    index went backwards (the agent restarted and lost its state: go-kit/kit#997), may lack instances only because
+    they have not registered again yet; for `grace` seconds the instances of the last known set that such an answer
+    lacks are kept (alongside the ones it has), and the callers' own health (the balancer's outlier ejection and
+    breakers) judges them meanwhile, as Envoy keeps its endpoints through a control-plane outage. An instance that
+    leaves the set while Consul's index moves on (its check went critical, it deregistered) is dropped at once:
+    that is Consul's real signal of a dead instance. `grace=0` believes every answer.
     """
 
     def __init__(
@@ -42,6 +53,7 @@ class ConsulInstancer:
         wait: str = "5s",
         backoff_initial: float = 0.1,
         backoff_max: float = 5.0,
+        grace: float = DEFAULT_GRACE,
         logger: logging.Logger | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -58,6 +70,12 @@ class ConsulInstancer:
         self._outage = OutageLog(self._logger)
         self._task: asyncio.Task[None] | None = None
         self._acl_checked = False
+        self._grace = grace
+        self._known: tuple[str, ...] = ()  # the last set sent (held instances included)
+        self._consul_set: tuple[str, ...] = ()  # the last set Consul answered
+        self._held: frozenset[str] = frozenset()  # kept though Consul's last (suspect) answer lacks them
+        self._hold_task: asyncio.Task[None] | None = None
+        self._suspect = False  # the next answer follows an outage: Consul may have come back empty
 
     @property
     def state(self) -> Event:
@@ -82,6 +100,8 @@ class ConsulInstancer:
 
     async def stop(self) -> None:
         """Stops following Consul; listeners get no more events."""
+        if self._hold_task is not None:
+            self._hold_task.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -115,18 +135,59 @@ class ConsulInstancer:
             new_index = int(raw_index)
             instances = instances_of(entries or ())
         except Exception as exc:
+            self._suspect = True
             self._failed(exc)
             raise
         self._outage.recovered("Consul at %s is back; following service %r", address_of(self._client), self._service)
-        self._broadcaster.update(Event(instances=instances))
+        went_back = index is not None and new_index < index
+        self._update(instances, suspect=self._suspect or went_back)
+        self._suspect = False
         if not instances:
             await self._explain_empty()
-        if index is not None and new_index < index:
+        if went_back:
             self._logger.debug(
                 "Consul index went backwards (%d < %d): Consul restarted; reading anew", new_index, index
             )
             return None
         return max(new_index, 1)
+
+    def _update(self, instances: tuple[str, ...], *, suspect: bool) -> None:
+        """Sends Consul's answer, with the instances it lacks kept for `grace` when the answer is suspect."""
+        self._consul_set = instances
+        if suspect and self._grace > 0:
+            lost = set(self._known) - set(instances)
+            if lost and not self._held:
+                self._logger.info(
+                    "Consul answered without %d known instance(s) of %r right after an outage or restart; keeping "
+                    "them for %gs while they register again",
+                    len(lost),
+                    self._service,
+                    self._grace,
+                )
+                self._hold_task = asyncio.create_task(self._end_hold(), name=f"consul-grace-{self._service}")
+            self._held = self._held | lost
+        self._held = self._held - set(instances)
+        if not self._held and self._hold_task is not None:
+            self._hold_task.cancel()
+            self._hold_task = None
+        self._send()
+
+    def _send(self) -> None:
+        self._known = tuple(sorted({*self._consul_set, *self._held}))
+        self._broadcaster.update(Event(instances=self._known))
+
+    async def _end_hold(self) -> None:
+        await self._sleep(self._grace)
+        self._hold_task = None
+        if self._held:
+            self._logger.warning(
+                "%d instance(s) of %r did not register again in Consul within %gs: dropping them",
+                len(self._held),
+                self._service,
+                self._grace,
+            )
+            self._held = frozenset()
+            self._send()
 
     def _failed(self, exc: Exception) -> None:
         addr = address_of(self._client)
