@@ -16,6 +16,7 @@ with the kit. Standard library only, besides `uv` and the dev group's grpc_tools
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -110,10 +111,51 @@ def from_trim(text: str, v: dict[str, str]) -> str:
     return text
 
 
+class StepFailed(RuntimeError):
+    """A step of the generation failed; the message names it."""
+
+
 def run(root: Path, *argv: str) -> None:
     done = subprocess.run(argv, cwd=root, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"new-service: `{' '.join(argv)}` failed")
+        raise StepFailed(f"`{' '.join(argv)}` failed")
+
+
+def lock(root: Path, uv: str) -> None:
+    """Locks the workspace with the new member: from uv's cache when it holds what a lock needs, else from the
+    package index (a cache filled by `uv sync --frozen` holds wheels but not the index pages a lock reads)."""
+    if subprocess.run([uv, "lock", "--offline", "--quiet"], cwd=root, check=False, capture_output=True).returncode:
+        print("new-service: uv's cache cannot lock offline; locking from the package index", file=sys.stderr)
+        run(root, uv, "lock")
+
+
+# What the generation edits or writes outside the new service's own folder; all of it is restored on a failure.
+TOUCHED = ("pyproject.toml", "uv.lock", ".dockerignore", "deploy", "services", "tests/services")
+
+
+class Snapshot:
+    """The bytes of every file under `TOUCHED`, to put the tree back as it was when a step fails."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: dict[Path, bytes] = {}
+        for top in TOUCHED:
+            path = root / top
+            for f in [path] if path.is_file() else path.rglob("*") if path.is_dir() else []:
+                if f.is_file() and not f.is_symlink() and "__pycache__" not in f.parts:
+                    self.files[f] = f.read_bytes()
+
+    def restore(self, service: Path) -> None:
+        shutil.rmtree(service, ignore_errors=True)
+        for top in TOUCHED:
+            path = self.root / top
+            for f in path.rglob("*") if path.is_dir() else []:
+                if f.is_file() and not f.is_symlink() and "__pycache__" not in f.parts and f not in self.files:
+                    f.unlink()
+        for f, content in self.files.items():
+            if not f.exists() or f.read_bytes() != content:
+                f.parent.mkdir(parents=True, exist_ok=True)
+                f.write_bytes(content)
 
 
 def main(argv: list[str]) -> int:
@@ -126,24 +168,23 @@ def main(argv: list[str]) -> int:
     except Refused as exc:
         print(f"new-service: {exc}", file=sys.stderr)
         return 2
-    v = values(ROOT, name)
-    written = write_files(ROOT, v)
-    add_to_pyproject(ROOT / "pyproject.toml", v)
-    add_dockerfile_copies(ROOT, v)
-    add_dockerignore(ROOT / ".dockerignore", v)
-    add_compose_service(ROOT / "deploy" / "docker-compose.yml", v)
-    add_dashboard_row(ROOT / "deploy" / "grafana" / "panels.toml", v)
     uv = str(ROOT / ".tools" / "uv" / "bin" / "uv")
-    run(ROOT, uv, "lock", "--offline")
-    run(ROOT, uv, "sync", "--frozen", "--inexact")
-    run(ROOT, "bash", "scripts/gen-proto.sh")
-    run(ROOT, str(ROOT / ".venv" / "bin" / "python"), "deploy/grafana/render_dashboards.py")
-    # the swarm stack file is derived from the compose file (a test checks they agree): derived again
-    run(ROOT, str(ROOT / ".venv" / "bin" / "python"), "-m", "deploy.swarm", "stack", "--write")
-    # the templates' imports are sorted for no name in particular: the project's own ruff sorts them for this one
-    python_files = [str(p) for p in written if p.suffix == ".py"]
-    run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "check", "--fix", "--quiet", *python_files)
-    run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "format", "--quiet", *python_files)
+    bin_ = ROOT / ".venv" / "bin"
+    missing = [str(t) for t in (Path(uv), bin_ / "python", bin_ / "ruff") if not t.exists()]
+    if missing:
+        print(f"new-service: {', '.join(missing)} missing: run `make install` first", file=sys.stderr)
+        return 2
+    v = values(ROOT, name)
+    snapshot = Snapshot(ROOT)
+    try:
+        written = generate(v, uv)
+    except (StepFailed, AnchorMissing, OSError) as exc:
+        snapshot.restore(ROOT / "services" / name)
+        print(f"new-service: {exc}; nothing was changed (the tree is as it was)", file=sys.stderr)
+        return 1
+    except BaseException:
+        snapshot.restore(ROOT / "services" / name)
+        raise
     for path in written:
         print(f"wrote {path.relative_to(ROOT)}")
     print(
@@ -154,6 +195,27 @@ def main(argv: list[str]) -> int:
         f"services/{name}/src/{v['pkg']}/pb/{name}.proto (`make proto` after editing)."
     )
     return 0
+
+
+def generate(v: dict[str, str], uv: str) -> list[Path]:
+    """Writes the service and wires it in; raises StepFailed (or AnchorMissing) at the first step that fails."""
+    written = write_files(ROOT, v)
+    add_to_pyproject(ROOT / "pyproject.toml", v)
+    add_dockerfile_copies(ROOT, v)
+    add_dockerignore(ROOT / ".dockerignore", v)
+    add_compose_service(ROOT / "deploy" / "docker-compose.yml", v)
+    add_dashboard_row(ROOT / "deploy" / "grafana" / "panels.toml", v)
+    lock(ROOT, uv)
+    run(ROOT, uv, "sync", "--frozen", "--inexact")
+    run(ROOT, "bash", "scripts/gen-proto.sh")
+    run(ROOT, str(ROOT / ".venv" / "bin" / "python"), "deploy/grafana/render_dashboards.py")
+    # the swarm stack file is derived from the compose file (a test checks they agree): derived again
+    run(ROOT, str(ROOT / ".venv" / "bin" / "python"), "-m", "deploy.swarm", "stack", "--write")
+    # the templates' imports are sorted for no name in particular: the project's own ruff sorts them for this one
+    python_files = [str(p) for p in written if p.suffix == ".py"]
+    run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "check", "--fix", "--quiet", *python_files)
+    run(ROOT, str(ROOT / ".venv" / "bin" / "ruff"), "format", "--quiet", *python_files)
+    return written
 
 
 if __name__ == "__main__":
