@@ -128,3 +128,31 @@ async def test_the_middleware_runs_the_request_as_the_verified_identity() -> Non
         with request_scope(client="127.0.0.1", authorization=credentials), pytest.raises(Unauthenticated) as caught:
             await endpoint(None)
         assert caught.value.challenge == 'Bearer realm="kit", Basic realm="kit"'
+
+
+@pytest.mark.parametrize(("signed_with", "kid"), [("ES256", "r1"), ("RS256", "e1")])
+def test_a_token_naming_a_key_of_another_type_is_unauthenticated(signed_with: str, kid: str) -> None:
+    # Before, the RSA key went to the EC verifier (or the reverse): an exception PyJWT does not wrap, a 500.
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    verifier = JwtVerifier(jwks=jwks(("r1", rsa_key), ("e1", ec_key)), audience="add")
+    signer = ec_key if signed_with == "ES256" else rsa_key
+    with pytest.raises(Unauthenticated, match="alg"):
+        verifier(jwt.encode(claims(), signer, algorithm=signed_with, headers={"kid": kid}))
+
+
+@pytest.mark.parametrize(
+    ("claim", "value", "words"),
+    [
+        ("exp", "9999999999", "'exp' claim must be a number"),
+        ("exp", True, "expired|'exp' claim must be a number"),
+        ("nbf", "0", "'nbf' claim must be a number"),
+        ("iat", [1], r"\(iat\) must be an integer"),
+        ("sub", 42, "Subject must be a string"),
+    ],
+)
+def test_a_claim_of_the_wrong_type_is_unauthenticated(claim: str, value: Any, words: str) -> None:
+    made = {**claims(), claim: value}
+    token = jwt.encode(made, SECRET, algorithm="HS256")
+    with pytest.raises(Unauthenticated, match=words):
+        HS(token)

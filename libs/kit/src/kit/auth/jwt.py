@@ -12,6 +12,11 @@ from kit.errors import PermissionDenied, Unauthenticated
 ASYMMETRIC = ("RS256", "ES256")
 """The algorithms a JWKS key may sign with; `none` and anything else are refused."""
 
+TIME_CLAIMS = ("exp", "nbf", "iat")
+"""Claims that are times: NumericDate, a JSON number (RFC 7519, 2); any other type is refused."""
+
+_ALGORITHM_OF_KEY_TYPE = {"RSA": "RS256", "EC": "ES256"}
+
 
 class JwtVerifier:
     """Verifies a bearer token: its signature, `exp` (required) and `nbf`, and `aud` and `iss` when configured,
@@ -51,6 +56,11 @@ class JwtVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
+        for name in TIME_CLAIMS:
+            value = claims.get(name)
+            # PyJWT reads `int(claims["exp"])`, so a string "9999999999" would pass as a time.
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise Unauthenticated(f"invalid token: the {name!r} claim must be a number of seconds")
         scopes = _scopes(claims.get("scope"))
         if self._scope is not None and self._scope not in scopes:
             raise PermissionDenied(f"token lacks the scope {self._scope!r}")
@@ -64,11 +74,21 @@ class JwtVerifier:
         if kid is None:
             if len(self._keys.keys) != 1:
                 raise jwt.InvalidTokenError("the token names no key (kid) and the key set has several")
-            return self._keys.keys[0].key, list(ASYMMETRIC)
+            return _with_its_algorithm(self._keys.keys[0])
         try:
-            return self._keys[kid].key, list(ASYMMETRIC)
+            found = self._keys[kid]
         except KeyError:
             raise jwt.InvalidTokenError(f"unknown key id {str(kid)[:40]!r}") from None
+        return _with_its_algorithm(found)
+
+
+def _with_its_algorithm(key: jwt.PyJWK) -> tuple[Any, list[str]]:
+    """A key and the one algorithm it verifies: an ES256 token naming an RSA key's `kid` (or the reverse) is then
+    PyJWT's "algorithm not allowed", a 401, instead of an RSA key handed to the EC verifier (a crash, a 500)."""
+    algorithm = _ALGORITHM_OF_KEY_TYPE.get(str(key.key_type))
+    if algorithm is None:
+        raise jwt.InvalidTokenError(f"the key set's key {key.key_id!r} is of a type this service does not take")
+    return key.key, [algorithm]
 
 
 def _scopes(claim: Any) -> frozenset[str]:
