@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
 
+from deploy.local.kitstack import procs
 from deploy.local.kitstack.ports import Port, PortError, Ports, busy, describe_busy, is_free
 
 
@@ -89,3 +91,14 @@ def test_busy_message_names_port_purpose_and_variable() -> None:
     text = describe_busy([Port(8500, "Consul HTTP API and UI", "STACK_CONSUL_PORT")])
     assert "8500 (Consul HTTP API and UI)" in text
     assert "STACK_CONSUL_PORT" in text
+
+
+def test_busy_message_names_the_process_that_holds_the_port() -> None:
+    # `make up` on a busy port named the port and its variable but not its holder (`restart` and `down` did).
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        number = int(sock.getsockname()[1])
+        text = describe_busy([Port(number, "add HTTP", "STACK_ADD_HTTP_PORT")], holder=procs.holder)
+    assert f"{number} (add HTTP): held by pid {os.getpid()} (" in text
+    assert "STACK_ADD_HTTP_PORT" in text

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import acl, prometheus
+from . import acl, procs, prometheus
 from .images import image_labels, tag_of, trust_machine_cas
 from .local import StackError
 from .ports import VARIABLES, Port, Ports, busy, describe_busy
@@ -152,7 +152,7 @@ def up(
     extras = EXTRAS in profiles(env)
     taken = busy(published(ports, extras=extras))
     if taken:
-        raise StackError(describe_busy(taken))
+        raise StackError(describe_busy(taken, holder=procs.holder))
     started = time.monotonic()
     print(f"starting the stack with Docker Compose ({trims} trims) ...", file=out, flush=True)
     # Consul alone, then its policies and tokens, so that add and the trims find theirs when they register

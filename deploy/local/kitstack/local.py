@@ -49,7 +49,7 @@ def up(opts: Options, *, out: TextIO | None = None) -> None:
 def _fresh(opts: Options, out: TextIO) -> None:
     taken = busy(_every_port(opts))
     if taken:
-        raise StackError(describe_busy(taken))
+        raise StackError(describe_busy(taken, holder=procs.holder))
     everything = specs(opts, Tools.find(opts.root), opts.trims)
     for old in opts.run_dir.logs.glob("*.log*") if opts.run_dir.logs.is_dir() else ():
         old.unlink()
@@ -126,17 +126,12 @@ def _refuse_held(opts: Options, parts: Sequence[str]) -> None:
     (a part started again by hand, say)."""
     taken = busy(_ports_of(opts, parts))
     if taken:
-        holders = [f"  {p.number} ({p.what}): held by {_holder(p.number)}" for p in taken]
+        holders = [f"  {p.number} ({p.what}): held by {procs.holder(p.number)}" for p in taken]
         raise StackError(
             "cannot start the missing parts: their ports are held by processes `make up` did not start\n"
             + "\n".join(holders)
             + "\nstop those, then `make up` again"
         )
-
-
-def _holder(port: int) -> str:
-    pids = procs.listeners(port)
-    return ", ".join(procs.describe(pid) for pid in pids) if pids else "a process of another user"
 
 
 def down(opts: Options, *, out: TextIO | None = None) -> None:
@@ -158,7 +153,7 @@ def down(opts: Options, *, out: TextIO | None = None) -> None:
         opts.run_dir.clear()
         print("the stack is down", file=out)
         for port in left:
-            holder = _holder(port.number)
+            holder = procs.holder(port.number)
             print(
                 f"note: {port.number} ({port.what}) is held by {holder}, not started by `make up`: left alone", file=out
             )

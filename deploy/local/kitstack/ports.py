@@ -22,7 +22,7 @@ Consul's HTTP API, Prometheus, add, Grafana and Jaeger are published (on the hos
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
 VARIABLES: Mapping[str, str] = {
@@ -173,16 +173,15 @@ def busy(ports: Iterable[Port], *, host: str = "127.0.0.1") -> tuple[Port, ...]:
     return tuple(port for port in ports if not is_free(port, host=host))
 
 
-def describe_busy(taken: Iterable[Port]) -> str:
-    """A message for people naming every busy port, what the stack wanted it for, and how to move it."""
-    lines = [f"  {p.number} ({p.what}): set {p.variable} to use another port" for p in taken]
-    return "\n".join(
-        [
-            "cannot start the stack: these ports are in use",
-            *lines,
-            "  `ss -ltnp` shows which process holds a port.",
-        ]
-    )
+def describe_busy(taken: Iterable[Port], *, holder: Callable[[int], str] | None = None) -> str:
+    """A message for people naming every busy port, what the stack wanted it for, who holds it (`holder`, e.g.
+    `procs.holder`; a UDP port's holder is not looked up), and how to move it."""
+
+    def line(p: Port) -> str:
+        held = f"held by {holder(p.number)}; " if holder is not None and not p.udp else ""
+        return f"  {p.number} ({p.what}): {held}set {p.variable} to use another port"
+
+    return "\n".join(["cannot start the stack: these ports are in use", *map(line, taken)])
 
 
 __all__ = [

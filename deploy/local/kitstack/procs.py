@@ -212,12 +212,19 @@ def describe(pid: int) -> str:
     return f"pid {pid}" + (f" ({' '.join(found.argv)[:80]})" if found is not None else "")
 
 
+def holder(port: int) -> str:
+    """Who listens on TCP `port`, for a person: `pid 123 (python -m trimsvc)`, or another user's process."""
+    pids = listeners(port)
+    return ", ".join(describe(pid) for pid in pids) if pids else "a process of another user"
+
+
 __all__ = [
     "LOGWRITER",
     "Identity",
     "Rotation",
     "Stopped",
     "describe",
+    "holder",
     "identity",
     "is_ours",
     "listeners",
