@@ -35,7 +35,8 @@ class SumReply(BaseModel):
 class ConcatBody(BaseModel):
     """The body of POST /concat: two strings, trimmed of spaces before they are joined."""
 
-    model_config = ConfigDict(frozen=True)
+    # Swagger's "Try it out" sends the first example (without one it sent "string" twice)
+    model_config = ConfigDict(frozen=True, json_schema_extra={"examples": [{"a": "1 0 1", "b": "2"}]})
     a: StrictStr
     b: StrictStr
 
