@@ -9,6 +9,8 @@ from typing import Any
 import consul
 import requests
 
+from kit.sd.consul import ConsulInstancer
+
 Entry = dict[str, Any]
 Answer = tuple[str, list[Entry]] | Exception
 
@@ -66,3 +68,7 @@ class FakeConsul:
         self.acl = FakeACL(acl_error if acl_error is not None else consul.ACLDisabled("ACL support disabled"))
         self.http = FakeHTTP()
         self.token = token
+
+
+Started = list[tuple[ConsulInstancer, "FakeConsul"]]
+"""Instancers a test started, each with the fake Consul it follows (the `started` fixture's)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import consul
@@ -14,7 +14,7 @@ import requests
 
 from kit.sd import Event, Instancer
 from kit.sd.consul import ConsulInstancer, ConsulPermissionDenied, instances_of
-from support.fake_consul import Entry, FakeConsul, entry
+from support.fake_consul import Entry, FakeConsul, Started, entry
 
 
 class Recorder:
@@ -40,19 +40,6 @@ def no_wait(slept: list[float]) -> Callable[[float], Any]:
         slept.append(seconds)
 
     return sleep
-
-
-Started = list[tuple[ConsulInstancer, FakeConsul]]
-
-
-@pytest.fixture
-async def started() -> AsyncIterator[Started]:
-    """Instancers a test starts; stopped afterwards, with their blocked fake queries released."""
-    instancers: Started = []
-    yield instancers
-    for instancer, fake in instancers:
-        await instancer.stop()
-        fake.health.release.set()
 
 
 async def start(instancers: Started, fake: FakeConsul, **options: Any) -> ConsulInstancer:

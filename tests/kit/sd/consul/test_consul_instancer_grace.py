@@ -6,15 +6,14 @@ the test says so."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 import requests
 
 from kit.sd import Event
 from kit.sd.consul import ConsulInstancer
-from support.fake_consul import FakeConsul, entry
+from support.fake_consul import FakeConsul, Started, entry
 
 GRACE = 30.0
 ONE, TWO = "127.0.0.1:1", "127.0.0.1:2"
@@ -58,18 +57,6 @@ class Recorder:
             while not predicate(self.sets):
                 self._changed.clear()
                 await self._changed.wait()
-
-
-Started = list[tuple[ConsulInstancer, FakeConsul]]
-
-
-@pytest.fixture
-async def started() -> AsyncIterator[Started]:
-    instancers: Started = []
-    yield instancers
-    for instancer, fake in instancers:
-        await instancer.stop()
-        fake.health.release.set()
 
 
 async def follow(started: Started, answers: list[Any], time: Time, **options: Any) -> Recorder:
