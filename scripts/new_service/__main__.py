@@ -138,20 +138,22 @@ class Snapshot:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.files: dict[Path, bytes] = {}
+        self.files = {f: f.read_bytes() for f in self._walk()}
+
+    def _walk(self) -> list[Path]:
+        found = []
         for top in TOUCHED:
-            path = root / top
+            path = self.root / top
             for f in [path] if path.is_file() else path.rglob("*") if path.is_dir() else []:
                 if f.is_file() and not f.is_symlink() and "__pycache__" not in f.parts:
-                    self.files[f] = f.read_bytes()
+                    found.append(f)
+        return found
 
     def restore(self, service: Path) -> None:
         shutil.rmtree(service, ignore_errors=True)
-        for top in TOUCHED:
-            path = self.root / top
-            for f in path.rglob("*") if path.is_dir() else []:
-                if f.is_file() and not f.is_symlink() and "__pycache__" not in f.parts and f not in self.files:
-                    f.unlink()
+        for f in self._walk():
+            if f not in self.files:
+                f.unlink()
         for f, content in self.files.items():
             if not f.exists() or f.read_bytes() != content:
                 f.parent.mkdir(parents=True, exist_ok=True)
